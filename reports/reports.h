@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * reports.h is the reports component's interface to the rest of gosan:
+ * options (GOSAN_OPTIONS), the report output channel, and (in later files)
+ * stack capture, symbolization, and the report builder and renderers.
+ */
+#ifndef GOSAN_REPORTS_H
+#define GOSAN_REPORTS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- options -------------------------------------------------------- */
+
+typedef bool rep_flag_bool;
+typedef int rep_flag_int;
+typedef size_t rep_flag_size;
+typedef const char *rep_flag_string;
+typedef uint64_t rep_flag_u64;
+
+/* struct rep_options holds every GOSAN_OPTIONS value; see flags.inc. */
+struct rep_options {
+#define GOSAN_FLAG(type, name, def, desc) rep_flag_##type name;
+#include "flags.inc"
+#undef GOSAN_FLAG
+};
+
+/* rep_options returns the process's options: the defaults, then the
+ * weak gosan_default_options() hook, then $GOSAN_OPTIONS. Parsed once;
+ * a malformed GOSAN_OPTIONS is a fatal error that names the bad part. */
+const struct rep_options *rep_options(void);
+
+/* rep_options_parse applies "k=v:k=v" (or space separated) to *o. Returns
+ * 0, or -EINVAL with a message in err. Exposed for tests and the launcher. */
+int rep_options_parse(struct rep_options *o, const char *text, char *err,
+                      size_t errlen);
+void rep_options_defaults(struct rep_options *o);
+void rep_options_help(FILE *f);
+
+/* ---- output --------------------------------------------------------- */
+
+/* rep_write writes n bytes to the report stream (stderr, or
+ * log_path.PID). Async-signal-safe; never allocates. */
+void rep_write(const char *buf, size_t n);
+
+/* rep_printf formats into a stack buffer and calls rep_write. Usable from
+ * signal handlers for the formats the runtime uses (%s %d %u %x %p %ld).
+ */
+void rep_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rep_vprintf(const char *fmt, va_list ap);
+
+/* rep_output_fd is the file descriptor reports go to. */
+int rep_output_fd(void);
+
+/* ---- stacks --------------------------------------------------------- */
+
+#define REP_MAX_FRAMES 64
+
+/* Registers of a goroutine that is not running, as its context switch
+ * saved them: enough for a DWARF unwinder to start. pc is a return
+ * address. callee[] holds the callee-saved registers in ABI order
+ * (x86-64: rbx r12 r13 r14 r15; aarch64: x19..x28). */
+struct rep_regs {
+    uintptr_t pc, sp, fp;
+    uintptr_t callee[10];
+};
+
+/* rep_backtrace captures the calling thread's stack: return addresses,
+ * skipping skip frames above the caller. Async-signal-safe, no malloc. */
+int rep_backtrace(uintptr_t *pcs, int max, int skip);
+/* rep_backtrace_regs unwinds a stack that is not running, from registers
+ * saved by a context switch. The stack must stay still meanwhile. */
+int rep_backtrace_regs(const struct rep_regs *r, uintptr_t *pcs, int max);
+/* rep_backtrace_signal unwinds from a signal handler's ucontext; pcs[0]
+ * is the faulting instruction itself (not a return address). */
+int rep_backtrace_signal(void *ucontext, uintptr_t *pcs, int max);
+
+/* ---- symbolization --------------------------------------------------- */
+
+/* One frame of a symbolized pc; an inlined call expands into several,
+ * innermost first. Strings live as long as the process. */
+struct rep_frame {
+    const char *function; /* "??" when unknown */
+    const char *file;     /* "??" when unknown */
+    int line;             /* 0 when unknown */
+    uintptr_t pc;
+    uintptr_t fn_offset;  /* pc - function start */
+    bool inlined;         /* this frame was inlined into the next one */
+    const char *module;   /* shared object or executable path */
+};
+
+/* rep_symbolize names pc. exact: pc is the instruction itself (first
+ * frame of a signal context); otherwise it is a return address and the
+ * call instruction before it is looked up. Returns the number of frames
+ * written (>= 1 when max >= 1; unknown pcs give one "??" frame). */
+int rep_symbolize(uintptr_t pc, bool exact, struct rep_frame *out, int max);
+
+/* rep_symbolizer_reset ends the libdwfl session and empties the cache. */
+void rep_symbolizer_reset(void);
+
+/* rep_strip_path applies strip_path_prefix. */
+const char *rep_strip_path(const char *file);
+
+/* rep_format_stack appends a Go-style traceback of pcs to buf:
+ *     function(...)
+ *     \tfile:line +0xoff
+ * skipping leading frames whose function starts with one of the prefixes
+ * in skip_prefixes (NULL-terminated; may be NULL). first_exact as for
+ * rep_symbolize. Returns the new length. */
+size_t rep_format_stack(char *buf, size_t cap, size_t len,
+                        const uintptr_t *pcs, int n, bool first_exact,
+                        const char *const *skip_prefixes);
+/* rep_print_stack writes the same to the report stream. */
+void rep_print_stack(const uintptr_t *pcs, int n, bool first_exact,
+                     const char *const *skip_prefixes);
+
+#endif

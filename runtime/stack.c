@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file implements goroutine slots: a goroutine's stack with its
+ * struct rt_g at the top, carved from large mappings ("slabs"), guarded,
+ * pooled after exit, and given back to the OS beyond a bound. It also
+ * implements the stack overflow detector.
+ *
+ * Why slots, slabs and MADV_GUARD_INSTALL (runtime/README.md has the long
+ * version): a million parked goroutines must fit in the default
+ * vm.max_map_count of 65530. One mmap per stack with an mprotect'ed guard
+ * page costs two VMAs per goroutine, so it stops near 32k goroutines.
+ * Instead, a slab is one anonymous mapping holding many slots, and each
+ * slot's guard region is installed with madvise(MADV_GUARD_INSTALL)
+ * (Linux 6.13+), which marks page-table entries without splitting the VMA.
+ * On older kernels the first slots get mprotect guards while a VMA budget
+ * lasts, and the rest get a canary word checked at every switch away from
+ * the goroutine: overflow is then reported after the fact, but reported.
+ *
+ * Slot layout (addresses increase to the right):
+ *   [ guard (stack_guard bytes) | stack ... | struct rt_g ]
+ * The struct rt_g shares the stack's top page with the first frames, so
+ * a parked goroutine that used less than a page of stack costs one page.
+ *
+ * Invariants:
+ *  - A slot's guard is installed once, when its slab is mapped, and never
+ *    removed; MADV_DONTNEED keeps guard markers.
+ *  - Every slot ever carved is in sched.allg (the struct rt_g of a slot
+ *    whose memory went back to the OS reads as zero, i.e. RT_G_FREE).
+ *  - Cold slots (memory returned) are tracked outside the slots, in
+ *    cold_slots[], because writing into a cold slot would fault it in.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "reports.h"
+#include "runtime_impl.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+#define STACK_CANARY 0x6f73616e67756172ull /* "raugnaso" */
+#define ALTSTACK_SIZE (256 * 1024)
+#define SLAB_TARGET_BYTES (32u << 20)
+#define G_AREA (((sizeof(struct rt_g) + 63) / 64) * 64)
+
+enum guard_mode {
+    GUARD_MADVISE,  /* MADV_GUARD_INSTALL: free guards */
+    GUARD_MPROTECT, /* PROT_NONE guard, costs VMAs: within a budget */
+    GUARD_NONE,     /* no guard page: only the canary word */
+};
+
+static struct {
+    struct rt_lock lock;       /* protects every field below */
+    size_t page;
+    size_t stack_size;         /* usable stack + G area */
+    size_t guard_size;
+    size_t slot_size;          /* guard + stack */
+    size_t slots_per_slab;
+    char *slab;                /* current slab being carved */
+    size_t slab_next;          /* next unused slot index in it */
+    bool madvise_guard_works;
+    long mprotect_budget;      /* guard pages we may still mprotect */
+    size_t hot_limit;          /* slots kept hot in the global pool */
+    struct rt_g **cold_slots;  /* slots whose memory went back to the OS */
+    size_t ncold, cold_cap;
+    /* Slab address ranges, for the overflow handler (append-only). */
+    uintptr_t *slab_lo;
+    _Atomic size_t nslabs;
+    size_t slab_cap;
+} stacks = { .madvise_guard_works = true };
+
+static struct sigaction previous_segv, previous_bus;
+
+/* True once guard pages could not be installed with MADV_GUARD_INSTALL:
+ * every slot then carries a canary word checked at each switch. */
+bool rt__stack_canaries;
+
+static size_t round_up(size_t x, size_t to)
+{
+    return (x + to - 1) / to * to;
+}
+
+/* ---- allg ------------------------------------------------------------- */
+
+void rt__allg_add(struct rt_g *g)
+{
+    rt__lock(&rt__sched.allg_lock);
+    size_t n = atomic_load_explicit(&rt__sched.nallg, memory_order_relaxed);
+    if (n == rt__sched.allg_cap) {
+        size_t cap = rt__sched.allg_cap ? rt__sched.allg_cap * 2 : 1024;
+        /* Readers may be walking the old array: keep it alive (leaked; it
+         * is at most half the size of the new one). */
+        struct rt_g **a = malloc(cap * sizeof *a);
+        if (!a)
+            RT_THROW("out of memory growing the goroutine table");
+        if (n)
+            memcpy(a, rt__sched.allg, n * sizeof *a);
+        atomic_thread_fence(memory_order_release);
+        rt__sched.allg = a;
+        rt__sched.allg_cap = cap;
+    }
+    rt__sched.allg[n] = g;
+    atomic_store_explicit(&rt__sched.nallg, n + 1, memory_order_release);
+    rt__unlock(&rt__sched.allg_lock);
+}
+
+/* ---- slabs -------------------------------------------------------------- */
+
+static void guard_budget_init(void)
+{
+    long max_maps = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+    if (f) {
+        if (fscanf(f, "%ld", &max_maps) != 1)
+            max_maps = 65530;
+        fclose(f);
+    }
+    /* Leave half of the map count to the program and the libraries;
+     * each guard may split one VMA into three. */
+    stacks.mprotect_budget = max_maps / 2 / 2;
+}
+
+static void slab_record(char *slab)
+{
+    size_t n = atomic_load_explicit(&stacks.nslabs, memory_order_relaxed);
+    if (n == stacks.slab_cap) {
+        size_t cap = stacks.slab_cap ? stacks.slab_cap * 2 : 64;
+        uintptr_t *a = malloc(cap * sizeof *a);
+        if (!a)
+            RT_THROW("out of memory recording stack slabs");
+        if (n)
+            memcpy(a, stacks.slab_lo, n * sizeof *a);
+        atomic_thread_fence(memory_order_release);
+        stacks.slab_lo = a; /* the old array is leaked for lock-free readers */
+        stacks.slab_cap = cap;
+    }
+    stacks.slab_lo[n] = (uintptr_t)slab;
+    atomic_store_explicit(&stacks.nslabs, n + 1, memory_order_release);
+}
+
+/* install_guard protects [lo, lo+len) and returns the mode used. Called
+ * with stacks.lock held. */
+static enum guard_mode install_guard(char *lo, size_t len)
+{
+    if (stacks.madvise_guard_works) {
+        if (madvise(lo, len, MADV_GUARD_INSTALL) == 0)
+            return GUARD_MADVISE;
+        stacks.madvise_guard_works = false;
+        rt__stack_canaries = true;
+    }
+    if (stacks.mprotect_budget > 0 && mprotect(lo, len, PROT_NONE) == 0) {
+        stacks.mprotect_budget--;
+        return GUARD_MPROTECT;
+    }
+    return GUARD_NONE;
+}
+
+static void new_slab(void)
+{
+    size_t bytes = stacks.slots_per_slab * stacks.slot_size;
+    char *slab = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (slab == MAP_FAILED)
+        RT_THROW("cannot map %zu bytes for goroutine stacks: %s", bytes,
+                 strerror(errno));
+    slab_record(slab);
+    stacks.slab = slab;
+    stacks.slab_next = 0;
+}
+
+/* carve_slot takes the next slot of the current slab. stacks.lock held. */
+/* reset_slot initializes the struct rt_g at the top of slot. */
+static void reset_slot(struct rt_g *g, char *slot)
+{
+    memset(g, 0, sizeof *g);
+    g->flags = RT_GF_SLOT;
+    g->guard_lo = (uintptr_t)slot;
+    g->stack_lo = (uintptr_t)slot + stacks.guard_size;
+    g->stack_hi = (uintptr_t)g;
+    rt__timer_init(&g->sleep_timer, NULL, g);
+    if (rt__stack_canaries)
+        *(uint64_t *)g->stack_lo = STACK_CANARY;
+}
+
+static struct rt_g *carve_slot(void)
+{
+    if (!stacks.slab || stacks.slab_next == stacks.slots_per_slab)
+        new_slab();
+    char *slot = stacks.slab + stacks.slab_next++ * stacks.slot_size;
+    (void)install_guard(slot, stacks.guard_size);
+    struct rt_g *g = (struct rt_g *)(slot + stacks.slot_size - G_AREA);
+    reset_slot(g, slot);
+    return g;
+}
+
+/* rt__gslot_alloc returns a fresh slot: a cold one if any, else a newly
+ * carved one. The caller has already looked in the free lists. */
+struct rt_g *rt__gslot_alloc(void)
+{
+    rt__lock(&stacks.lock);
+    struct rt_g *g;
+    if (stacks.ncold > 0) {
+        g = stacks.cold_slots[--stacks.ncold];
+        rt__unlock(&stacks.lock);
+        char *slot = (char *)g + G_AREA - stacks.slot_size;
+        reset_slot(g, slot);
+        return g;
+    }
+    g = carve_slot();
+    rt__unlock(&stacks.lock);
+    rt__allg_add(g);
+    return g;
+}
+
+/* rt__gslot_release returns the memory of pooled slots beyond the hot
+ * limit to the OS. list is linked through sched_link; n its length. */
+void rt__gslot_release(struct rt_g *list)
+{
+    while (list) {
+        struct rt_g *g = list;
+        list = g->sched_link;
+        char *slot = (char *)g + G_AREA - stacks.slot_size;
+        char *lo = slot + stacks.guard_size;
+        /* The canary word (if any) goes too; rt__gslot_alloc rewrites it. */
+        if (madvise(lo, (size_t)((char *)g + G_AREA - lo), MADV_DONTNEED))
+            RT_THROW("madvise(MADV_DONTNEED) of a stack: %s", strerror(errno));
+        rt__lock(&stacks.lock);
+        if (stacks.ncold == stacks.cold_cap) {
+            size_t cap = stacks.cold_cap ? stacks.cold_cap * 2 : 1024;
+            struct rt_g **a = realloc(stacks.cold_slots, cap * sizeof *a);
+            if (!a)
+                RT_THROW("out of memory tracking cold stacks");
+            stacks.cold_slots = a;
+            stacks.cold_cap = cap;
+        }
+        stacks.cold_slots[stacks.ncold++] = g;
+        rt__unlock(&stacks.lock);
+    }
+}
+
+size_t rt__gslot_hot_limit(void)
+{
+    return stacks.hot_limit;
+}
+
+size_t rt__stack_size(void)
+{
+    return stacks.stack_size - G_AREA;
+}
+
+bool rt__stack_check_canary(struct rt_g *g)
+{
+    return *(uint64_t *)g->stack_lo == STACK_CANARY;
+}
+
+/* ---- overflow detection ------------------------------------------------- */
+
+static bool in_guard(struct rt_g *g, uintptr_t addr)
+{
+    return g && g->guard_lo && g->guard_lo < g->stack_lo &&
+           addr >= g->guard_lo && addr < g->stack_lo;
+}
+
+/* slot_of returns the goroutine whose guard region holds addr, if any. */
+static struct rt_g *guard_owner(uintptr_t addr)
+{
+    size_t n = atomic_load_explicit(&stacks.nslabs, memory_order_acquire);
+    size_t slab_bytes = stacks.slots_per_slab * stacks.slot_size;
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t lo = stacks.slab_lo[i];
+        if (addr < lo || addr >= lo + slab_bytes)
+            continue;
+        size_t idx = (addr - lo) / stacks.slot_size;
+        uintptr_t slot = lo + idx * stacks.slot_size;
+        if (addr < slot + stacks.guard_size)
+            return (struct rt_g *)(slot + stacks.slot_size - G_AREA);
+        return NULL;
+    }
+    return NULL;
+}
+
+RT_NORETURN void rt__stack_overflow(struct rt_g *g, uintptr_t sp,
+                                    const void *ucontext);
+
+static void overflow_handler(int sig, siginfo_t *si, void *uc)
+{
+    uintptr_t addr = (uintptr_t)si->si_addr;
+    struct rt_m *m = rt__tls_m;
+    struct rt_g *g = m ? m->curg : NULL;
+    if (!in_guard(g, addr)) {
+        struct rt_g *owner = guard_owner(addr);
+        if (owner)
+            g = owner;
+        else if (!(m && in_guard(&m->g0, addr)))
+            g = NULL;
+        else
+            g = &m->g0;
+    }
+    if (g) {
+        uintptr_t sp = 0;
+#if defined(__x86_64__)
+        sp = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RSP];
+#elif defined(__aarch64__)
+        sp = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.sp;
+#endif
+        rt__stack_overflow(g, sp, uc);
+    }
+    /* Not ours: hand the fault to whoever had the signal before us. */
+    struct sigaction *prev = sig == SIGSEGV ? &previous_segv : &previous_bus;
+    if (prev->sa_flags & SA_SIGINFO) {
+        prev->sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (prev->sa_handler == SIG_IGN || prev->sa_handler == SIG_DFL) {
+        /* Re-raise with the default action once we return. */
+        signal(sig, SIG_DFL);
+        return;
+    }
+    prev->sa_handler(sig);
+}
+
+/* rt__stack_thread_init gives the calling M an alternate signal stack so
+ * that the overflow handler can run when the goroutine's stack is full. */
+void rt__stack_thread_init(struct rt_m *m)
+{
+    void *alt = mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (alt == MAP_FAILED)
+        RT_THROW("cannot map a signal stack: %s", strerror(errno));
+    stack_t ss = { .ss_sp = alt, .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
+    stack_t old;
+    /* Keep a signal stack the program installed on this thread. */
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE)) {
+        munmap(alt, ALTSTACK_SIZE);
+        return;
+    }
+    if (sigaltstack(&ss, NULL))
+        RT_THROW("sigaltstack: %s", strerror(errno));
+    m->altstack = alt;
+}
+
+void rt__stack_init(void)
+{
+    const struct rep_options *o = rep_options();
+    stacks.page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t want = o->stack_size < 16 * 1024 ? 16 * 1024 : o->stack_size;
+    stacks.stack_size = round_up(want, stacks.page);
+    stacks.guard_size = round_up(o->stack_guard ? o->stack_guard : 1,
+                                 stacks.page);
+    stacks.slot_size = stacks.stack_size + stacks.guard_size;
+    stacks.slots_per_slab = SLAB_TARGET_BYTES / stacks.slot_size;
+    if (stacks.slots_per_slab < 4)
+        stacks.slots_per_slab = 4;
+    stacks.hot_limit = o->stack_cache / stacks.slot_size;
+    guard_budget_init();
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = overflow_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &previous_segv);
+    sigaction(SIGBUS, &sa, &previous_bus);
+}
+
+/* rt__g0_stack_alloc maps a scheduler stack for the main thread's M. */
+void *rt__g0_stack_alloc(size_t size, uintptr_t *lo, uintptr_t *hi)
+{
+    size_t guard = stacks.page;
+    char *p = mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        RT_THROW("cannot map a scheduler stack: %s", strerror(errno));
+    rt__lock(&stacks.lock);
+    (void)install_guard(p, guard);
+    rt__unlock(&stacks.lock);
+    *lo = (uintptr_t)p + guard;
+    *hi = (uintptr_t)p + guard + size;
+    return p;
+}
