@@ -132,6 +132,21 @@ go_chan *rt__chan_make(size_t elem_size, size_t cap, uintptr_t pc)
     return c;
 }
 
+void rt__chan_init(go_chan *c, size_t elem_size, uintptr_t pc)
+{
+    struct rt_g *g = rt__getg();
+    memset(c, 0, sizeof *c);
+    c->elemsize = elem_size;
+    c->make_pc = pc;
+    c->make_goid = g->id;
+    RT_HOOK(chan_make, g, c, elem_size, 0, pc);
+}
+
+void rt__chan_destroy(go_chan *c)
+{
+    RT_HOOK(chan_free, rt__getg(), c);
+}
+
 go_chan *go_chan_make(size_t elem_size, size_t cap)
 {
     return rt__chan_make(elem_size, cap,

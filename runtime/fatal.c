@@ -34,6 +34,9 @@ static const char *const misuse_messages[RT_MISUSE_COUNT] = {
     [RT_MISUSE_RWUNLOCK_OF_UNLOCKED] = "sync: Unlock of unlocked RWMutex",
     [RT_MISUSE_COND_WAIT_UNLOCKED] =
         "sync: Cond.Wait called without holding its lock",
+    [RT_MISUSE_COND_COPIED] = "sync.Cond is copied",
+    [RT_MISUSE_WAITGROUP_CONCURRENT_ADD] =
+        "sync: WaitGroup misuse: Add called concurrently with Wait",
     [RT_MISUSE_SEMAPHORE_RELEASE] = "semaphore: released more than held",
     [RT_MISUSE_CHAN_FREE_IN_USE] =
         "go_chan_free of a channel with waiting goroutines",
@@ -62,6 +65,8 @@ bool rt_misuse_is_fatal(enum rt_misuse kind)
     case RT_MISUSE_NEGATIVE_WAITGROUP:
     case RT_MISUSE_WAITGROUP_REUSE:
     case RT_MISUSE_COND_WAIT_UNLOCKED:
+    case RT_MISUSE_COND_COPIED:
+    case RT_MISUSE_WAITGROUP_CONCURRENT_ADD:
     case RT_MISUSE_SEMAPHORE_RELEASE:
     case RT_MISUSE_CHAN_FREE_IN_USE:
     case RT_MISUSE_COUNT:

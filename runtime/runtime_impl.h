@@ -157,6 +157,9 @@ void rt__timer_start(struct rt_timer *t, int64_t when, int64_t period);
 /* rt__timer_stop removes t; returns true if it was pending. On return fn
  * is not running and will not run. */
 bool rt__timer_stop(struct rt_timer *t);
+/* rt__timer_stop_nowait removes t without waiting for a call of fn in
+ * progress (for use from fn's own call chain). */
+bool rt__timer_stop_nowait(struct rt_timer *t);
 /* rt__timers_run fires due timers; returns the next deadline or INT64_MAX. */
 int64_t rt__timers_run(int64_t now);
 int64_t rt__timers_next(void);
@@ -495,6 +498,10 @@ struct rt_g *rt__chan_recv_direct(go_chan *c, struct rt_waiter *w,
 void rt__chan_buf_put(go_chan *c, const void *elem, struct rt_g *g);
 void rt__chan_buf_take(go_chan *c, void *elem, struct rt_g *g);
 go_chan *rt__chan_make(size_t elem_size, size_t cap, uintptr_t pc);
+/* rt__chan_init makes an unbuffered channel in place (inside another
+ * object); rt__chan_destroy ends its life. */
+void rt__chan_init(go_chan *c, size_t elem_size, uintptr_t pc);
+void rt__chan_destroy(go_chan *c);
 
 /* misuse.c: a Go panic that is a detector report plus the halt policy. */
 void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,

@@ -181,7 +181,7 @@ void rt__timer_start(struct rt_timer *t, int64_t when, int64_t period)
         wake_for_timer(when);
 }
 
-bool rt__timer_stop(struct rt_timer *t)
+bool rt__timer_stop_nowait(struct rt_timer *t)
 {
     rt__lock(&timers.lock);
     bool pending = t->heap_index >= 0;
@@ -190,6 +190,12 @@ bool rt__timer_stop(struct rt_timer *t)
         update_next();
     }
     rt__unlock(&timers.lock);
+    return pending;
+}
+
+bool rt__timer_stop(struct rt_timer *t)
+{
+    bool pending = rt__timer_stop_nowait(t);
     /* Wait out a call of fn in progress on another M: the caller is about
      * to free what fn uses. fn never blocks, so this is short. */
     for (int spins = 0; atomic_load_explicit(&t->running,

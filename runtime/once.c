@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file implements go_once, Go's sync.Once: fn runs exactly once, and
+ * every go_once_do returns only after it has returned. The fast path is one
+ * atomic load; concurrent first callers serialize on the inner mutex.
+ *
+ * Memory model: fn's return releases on the Once; every Do acquires before
+ * returning, so fn's effects happen before any Do returns.
+ */
+#define _GNU_SOURCE
+#include "sync_impl.h"
+
+static RT_NOINLINE void do_slow(go_once *o, go_fn fn, void *arg)
+{
+    rt__mutex_lock(&o->m, RT_WAIT_MUTEX, o);
+    if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) == 0) {
+        fn(arg);
+        if (rt_unlikely(RT_HOOKS_ON()))
+            RT_HOOK(release, rt__getg(), o);
+        __atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+    }
+    rt__mutex_unlock(&o->m);
+}
+
+void go_once_do(go_once *o, go_fn fn, void *arg)
+{
+    if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) == 0)
+        do_slow(o, fn, arg);
+    if (rt_unlikely(RT_HOOKS_ON()))
+        RT_HOOK(acquire, rt__getg(), o);
+}
