@@ -444,6 +444,14 @@ const char *rt__status_string(uint32_t status);
 
 /* procs.c */
 int rt__default_procs(void);
+/* rt__cgroup_cpu_limit: the cgroup CPU bandwidth limit in CPUs (-1: none)
+ * from a /proc/self/cgroup and a mountinfo file; prefix is prepended to
+ * mount points (tests point it at a fake tree). */
+double rt__cgroup_cpu_limit(const char *proc_cgroup, const char *mountinfo,
+                            const char *prefix);
+/* rt__procs_compute: GOMAXPROCS from $GOMAXPROCS (env, may be NULL), the
+ * usable CPUs and the cgroup limit. */
+int rt__procs_compute(const char *env, int ncpu, double cgroup_limit);
 
 /* hooks.c */
 void rt__hooks_init(void);
