@@ -87,10 +87,24 @@ static inline bool waitq_empty(const struct rt_waitq *q)
 
 /* ---- element copies ---------------------------------------------------- */
 
+/* elem_copy copies one element; a NULL source is the zero value (sending
+ * NULL sends zeros), a NULL destination discards. */
 static inline void elem_copy(go_chan *c, void *dst, const void *src)
 {
-    if (dst && src && c->elemsize)
-        memcpy(dst, src, c->elemsize);
+    if (!dst)
+        return;
+    if (rt_unlikely(!src)) {
+        memset(dst, 0, c->elemsize);
+        return;
+    }
+    /* The common element sizes, without a call into libc. */
+    switch (c->elemsize) {
+    case 0: return;
+    case 4: memcpy(dst, src, 4); return;
+    case 8: memcpy(dst, src, 8); return;
+    case 16: memcpy(dst, src, 16); return;
+    default: memcpy(dst, src, c->elemsize); return;
+    }
 }
 
 static inline void elem_zero(go_chan *c, void *dst)
@@ -108,7 +122,7 @@ static inline char *slot(go_chan *c, size_t i)
 
 go_chan *rt__chan_make(size_t elem_size, size_t cap, uintptr_t pc)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (elem_size > 65536)
         rt__throw_user("panic: go_chan_make: element size %zu too large "
                        "(max 65536)", elem_size);
@@ -134,7 +148,7 @@ go_chan *rt__chan_make(size_t elem_size, size_t cap, uintptr_t pc)
 
 void rt__chan_init(go_chan *c, size_t elem_size, uintptr_t pc)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     memset(c, 0, sizeof *c);
     c->elemsize = elem_size;
     c->make_pc = pc;
@@ -144,7 +158,7 @@ void rt__chan_init(go_chan *c, size_t elem_size, uintptr_t pc)
 
 void rt__chan_destroy(go_chan *c)
 {
-    RT_HOOK(chan_free, rt__getg(), c);
+    RT_HOOK(chan_free, rt__getg_fast(), c);
 }
 
 go_chan *go_chan_make(size_t elem_size, size_t cap)
@@ -157,7 +171,7 @@ void go_chan_free(go_chan *c)
 {
     if (!c)
         return;
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (c->timer) {
         rt__timer_stop(c->timer);
         free(c->timer);
@@ -249,8 +263,7 @@ void rt__chan_buf_put(go_chan *c, const void *elem, struct rt_g *g)
 {
     RT_HOOK(chan_send, g, c, c->send_seq);
     c->send_seq++;
-    if (c->elemsize)
-        memcpy(slot(c, c->sendx), elem, c->elemsize);
+    elem_copy(c, slot(c, c->sendx), elem);
     if (++c->sendx == c->dataqsiz)
         c->sendx = 0;
     atomic_store_explicit(&c->qcount,
@@ -302,7 +315,7 @@ RT_NORETURN static void block_forever(uint8_t reason)
  * (always, when block). */
 bool rt__chan_send(go_chan *c, const void *elem, bool block, uintptr_t pc)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (rt_unlikely(c == NULL)) {
         if (!block)
             return false;
@@ -375,7 +388,7 @@ bool go_chan_try_send(go_chan *c, const void *elem)
 int rt__chan_recv(go_chan *c, void *elem, bool block, uintptr_t pc)
 {
     (void)pc;
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (rt_unlikely(c == NULL)) {
         if (!block)
             return 0;
@@ -449,7 +462,7 @@ int go_chan_try_recv(go_chan *c, void *elem)
 void go_chan_close(go_chan *c)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (c == NULL) {
         rt__misuse(g, RT_MISUSE_CLOSE_OF_NIL, NULL, pc);
         return;

@@ -43,7 +43,7 @@ static bool check_copy(go_cond *c, uintptr_t pc)
         return true;
     if (__atomic_load_n(&c->checker, __ATOMIC_RELAXED) == self)
         return true;
-    rt__misuse(rt__getg(), RT_MISUSE_COND_COPIED, c, pc);
+    rt__misuse(rt__getg_fast(), RT_MISUSE_COND_COPIED, c, pc);
     return false;
 }
 
@@ -64,7 +64,7 @@ void go_cond_wait(go_cond *c)
     /* A locked mutex has the locked bit, or the starving bit while it is
      * being handed to a waiter; neither means "not locked by anybody". */
     if (!(__atomic_load_n(&c->l->state, __ATOMIC_RELAXED) & 1)) {
-        rt__misuse(rt__getg(), RT_MISUSE_COND_WAIT_UNLOCKED, c, pc);
+        rt__misuse(rt__getg_fast(), RT_MISUSE_COND_WAIT_UNLOCKED, c, pc);
         return;
     }
     struct rt_notify_list l = notify_list(c);
@@ -72,7 +72,7 @@ void go_cond_wait(go_cond *c)
     go_mutex_unlock(c->l);
     rt__notify_list_wait(&l, ticket, c);
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(acquire, rt__getg(), c);
+        RT_HOOK(acquire, rt__getg_fast(), c);
     go_mutex_lock(c->l);
 }
 
@@ -81,7 +81,7 @@ void go_cond_signal(go_cond *c)
     if (!check_copy(c, RT_PC()))
         return;
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(release, rt__getg(), c);
+        RT_HOOK(release, rt__getg_fast(), c);
     struct rt_notify_list l = notify_list(c);
     rt__notify_list_notify_one(&l);
 }
@@ -91,7 +91,7 @@ void go_cond_broadcast(go_cond *c)
     if (!check_copy(c, RT_PC()))
         return;
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(release, rt__getg(), c);
+        RT_HOOK(release, rt__getg_fast(), c);
     struct rt_notify_list l = notify_list(c);
     rt__notify_list_notify_all(&l);
 }

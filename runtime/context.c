@@ -116,7 +116,7 @@ static void cancel(go_ctx *ctx, int err, bool remove_from_parent)
         return;
     }
     if (RT_HOOKS_ON())
-        RT_HOOK(release, rt__getg(), ctx);
+        RT_HOOK(release, rt__getg_fast(), ctx);
     atomic_store_explicit(&ctx->err, err, memory_order_release);
     go_chan *d = atomic_load(&ctx->done);
     if (d)
@@ -160,7 +160,7 @@ static go_ctx *new_node(go_ctx *parent, enum ctx_kind kind)
 {
     if (!parent)
         rt__throw_user("panic: cannot create context from nil parent");
-    rt__getg();
+    rt__getg_fast();
     go_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         rt__throw_user("panic: context: out of memory");
@@ -193,7 +193,7 @@ static void propagate(go_ctx *ctx)
     rt__unlock(&p->lock);
     if (perr != GO_CTX_OK) {
         if (RT_HOOKS_ON())
-            RT_HOOK(acquire, rt__getg(), p);
+            RT_HOOK(acquire, rt__getg_fast(), p);
         cancel(ctx, perr, false);
     }
 }
@@ -273,7 +273,7 @@ go_chan *go_ctx_done(go_ctx *ctx)
             pthread_once(&shared_closed_once, make_shared_closed);
             d = shared_closed;
             if (RT_HOOKS_ON())
-                RT_HOOK(acquire, rt__getg(), c);
+                RT_HOOK(acquire, rt__getg_fast(), c);
         } else {
             d = rt__chan_make(0, 0, (uintptr_t)__builtin_return_address(0));
         }
@@ -290,7 +290,7 @@ int go_ctx_err(go_ctx *ctx)
         return GO_CTX_OK;
     int err = atomic_load_explicit(&c->err, memory_order_acquire);
     if (err != GO_CTX_OK && RT_HOOKS_ON())
-        RT_HOOK(acquire, rt__getg(), c);
+        RT_HOOK(acquire, rt__getg_fast(), c);
     return err;
 }
 

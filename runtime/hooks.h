@@ -140,15 +140,4 @@ struct rt_hooks {
  * seen. */
 void rt_hooks_install(const struct rt_hooks *h);
 
-extern bool rt__hooks_on;
-extern const struct rt_hooks *rt__hooks;
-
-#define RT_HOOK(name, ...)                                     \
-    do {                                                       \
-        if (__builtin_expect(rt__hooks_on, 0) && rt__hooks->name) \
-            rt__hooks->name(__VA_ARGS__);                      \
-    } while (0)
-
-#define RT_HOOKS_ON() __builtin_expect(rt__hooks_on, 0)
-
 #endif

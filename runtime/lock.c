@@ -27,6 +27,7 @@ enum {
     LOCK_ACTIVE_SPIN_CNT = 30, /* pause instructions per round */
     LOCK_PASSIVE_SPIN = 1,    /* rounds of sched_yield */
 };
+#define LOCK_SLEEP_NS (1000 * 1000)
 
 int rt__futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t ns)
 {
@@ -79,11 +80,12 @@ static RT_NOINLINE void lock_slow(struct rt_lock *l)
                     memory_order_relaxed))
                 return;
         }
-        /* Sleep: mark the lock contended. */
+        /* Sleep: mark the lock contended. The timeout bounds the cost of
+         * the one wakeup rt__unlock's fast path can miss (see there). */
         wait = 2;
         if (atomic_exchange_explicit(&l->key, 2, memory_order_acquire) == 0)
             return;
-        rt__futex_wait(&l->key, 2, -1);
+        rt__futex_wait(&l->key, 2, LOCK_SLEEP_NS);
     }
 }
 
@@ -97,9 +99,23 @@ void rt__lock(struct rt_lock *l)
     lock_slow(l);
 }
 
+/* rt__unlock releases with a plain store when nobody was marked asleep:
+ * one atomic read-modify-write per lock/unlock pair instead of two, which
+ * is most of the cost of a channel operation.
+ *
+ * The price is one rare missed wakeup: a contender may mark the key 2 and
+ * enter futex_wait in the instant between our load and our store. Had it
+ * been later, futex_wait would see 0 and return at once; had it been
+ * earlier, we would see 2. In that instant it sleeps without a wakeup, so
+ * contenders sleep at most LOCK_SLEEP_NS at a time before looking again. */
 void rt__unlock(struct rt_lock *l)
 {
-    uint32_t v = atomic_exchange_explicit(&l->key, 0, memory_order_release);
+    uint32_t v = atomic_load_explicit(&l->key, memory_order_relaxed);
+    if (rt_likely(v == 1)) {
+        atomic_store_explicit(&l->key, 0, memory_order_release);
+        return;
+    }
+    v = atomic_exchange_explicit(&l->key, 0, memory_order_release);
     if (rt_unlikely(v == 2))
         rt__futex_wake(&l->key, 1);
     else if (rt_unlikely(v == 0))

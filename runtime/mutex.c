@@ -197,7 +197,7 @@ void rt__mutex_unlock(go_mutex *m)
 void go_mutex_lock(go_mutex *m)
 {
     if (rt_unlikely(RT_HOOKS_ON())) {
-        struct rt_g *g = rt__getg();
+        struct rt_g *g = rt__getg_fast();
         RT_HOOK(lock_pre, g, m, RT_LOCK_MUTEX, RT_PC());
         lock(m, RT_WAIT_MUTEX, m);
         RT_HOOK(lock_post, g, m, RT_LOCK_MUTEX, RT_PC(), true);
@@ -214,14 +214,14 @@ bool go_mutex_trylock(go_mutex *m)
                                           old | MUTEX_LOCKED, false,
                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(lock_post, rt__getg(), m, RT_LOCK_MUTEX, RT_PC(), ok);
+        RT_HOOK(lock_post, rt__getg_fast(), m, RT_LOCK_MUTEX, RT_PC(), ok);
     return ok;
 }
 
 void go_mutex_unlock(go_mutex *m)
 {
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(unlock, rt__getg(), m, RT_LOCK_MUTEX, RT_PC());
+        RT_HOOK(unlock, rt__getg_fast(), m, RT_LOCK_MUTEX, RT_PC());
     if (rt_unlikely(!unlock(m)))
-        rt__misuse(rt__getg(), RT_MISUSE_UNLOCK_OF_UNLOCKED, m, RT_PC());
+        rt__misuse(rt__getg_fast(), RT_MISUSE_UNLOCK_OF_UNLOCKED, m, RT_PC());
 }

@@ -16,7 +16,7 @@ static RT_NOINLINE void do_slow(go_once *o, go_fn fn, void *arg)
     if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) == 0) {
         fn(arg);
         if (rt_unlikely(RT_HOOKS_ON()))
-            RT_HOOK(release, rt__getg(), o);
+            RT_HOOK(release, rt__getg_fast(), o);
         __atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
     }
     rt__mutex_unlock(&o->m);
@@ -27,5 +27,5 @@ void go_once_do(go_once *o, go_fn fn, void *arg)
     if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) == 0)
         do_slow(o, fn, arg);
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(acquire, rt__getg(), o);
+        RT_HOOK(acquire, rt__getg_fast(), o);
 }

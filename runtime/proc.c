@@ -71,6 +71,8 @@ void rt__acquirep(struct rt_m *m, struct rt_p *p)
     m->p = p;
     p->m = m;
     atomic_store_explicit(&p->status, RT_P_RUNNING, memory_order_release);
+    if (atomic_load_explicit(&rt__sched.sysmon_wait, memory_order_relaxed))
+        rt__sysmon_wake();
 }
 
 struct rt_p *rt__releasep(struct rt_m *m)

@@ -3,8 +3,8 @@
  * This file implements the default GOMAXPROCS, as Go 1.25 computes it:
  * the GOMAXPROCS environment variable if it is a positive integer; else
  * the number of CPUs the process may run on (its affinity mask), lowered
- * to the cgroup CPU bandwidth limit if there is one, rounded up, and at
- * least 1.
+ * to the cgroup CPU bandwidth limit if there is one, rounded up but not
+ * below 2 (Go 1.25's rule), and at least 1.
  *
  * The limit is the smallest quota/period found walking from the process's
  * cgroup up to the root of the hierarchy: cgroup v2's cpu.max, or cgroup
@@ -206,7 +206,12 @@ int rt__procs_compute(const char *env, int ncpu, double cgroup_limit)
     }
     int n = ncpu > 0 ? ncpu : 1;
     if (cgroup_limit > 0) {
+        /* Go 1.25: a limit is rounded up and never taken below 2 (a
+         * fractional quota still lets two threads make progress in
+         * turns); the CPUs available still cap it. */
         int l = (int)ceil(cgroup_limit);
+        if (l < 2)
+            l = 2;
         if (l < n)
             n = l;
     }

@@ -136,13 +136,13 @@ static bool runq_put_slow(struct rt_p *p, struct rt_g *g, uint32_t head,
     return true;
 }
 
-bool rt__runq_put(struct rt_p *p, struct rt_g *g, bool next)
+enum rt_runq_put rt__runq_put(struct rt_p *p, struct rt_g *g, bool next)
 {
     if (next) {
         struct rt_g *old = atomic_exchange_explicit(&p->runnext, g,
                                                     memory_order_acq_rel);
         if (!old)
-            return true;
+            return RT_RUNQ_NEXT;
         /* Kick the old runnext out to the regular queue. */
         g = old;
     }
@@ -156,10 +156,10 @@ bool rt__runq_put(struct rt_p *p, struct rt_g *g, bool next)
                                   memory_order_relaxed);
             atomic_store_explicit(&p->runq_tail, tail + 1,
                                   memory_order_release);
-            return true;
+            return RT_RUNQ_LOCAL;
         }
         if (runq_put_slow(p, g, head, tail))
-            return false;
+            return RT_RUNQ_GLOBAL;
     }
 }
 

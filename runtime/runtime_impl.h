@@ -32,6 +32,22 @@
 #include "hooks.h"
 #include "runtime.h"
 
+/* Everything declared below is internal to libgosan: hidden, so that the
+ * compiler reaches it directly instead of through the GOT and PLT. */
+#pragma GCC visibility push(hidden)
+
+/* The active hook table (hooks.c); see hooks.h for the contract. */
+extern bool rt__hooks_on;
+extern const struct rt_hooks *rt__hooks;
+
+#define RT_HOOK(name, ...)                                        \
+    do {                                                          \
+        if (__builtin_expect(rt__hooks_on, 0) && rt__hooks->name) \
+            rt__hooks->name(__VA_ARGS__);                         \
+    } while (0)
+
+#define RT_HOOKS_ON() __builtin_expect(rt__hooks_on, 0)
+
 #define rt_likely(x) __builtin_expect(!!(x), 1)
 #define rt_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -262,12 +278,14 @@ struct rt_m {
     struct rt_p *nextp;       /* P handed over by startm before wakeup */
     struct rt_p *oldp;        /* P held before a system call */
     bool spinning;            /* looking for work with nmspinning counted */
-    bool timer_sleeper;       /* sleeping until the next timer */
     struct rt_note park;      /* stopm sleeps here */
     struct rt_m *sched_link;  /* idle M list; protected by sched.lock */
     struct rt_m *all_link;    /* all Ms, immutable once linked */
     enum rt_switch_action switch_action; /* set by curg before switching */
-    uint64_t rand_state;      /* fastrand */
+    /* A goroutine that switched directly to another one on this M: its
+     * action is finished by the goroutine that runs next (sched.c). */
+    struct rt_g *prev;
+    enum rt_switch_action prev_action;
     void *altstack;           /* sigaltstack for the overflow handler */
     void *g0_stack;           /* mapped g0 stack (M0 only), else NULL */
     size_t g0_stack_size;
@@ -291,6 +309,7 @@ struct rt_p {
     struct rt_m *m;           /* owner while RUNNING or SYSCALL */
     struct rt_p *link;        /* idle list; protected by sched.lock */
     _Atomic uint32_t schedtick;   /* incremented on every new slice */
+    _Atomic uint32_t runs;        /* incremented on every goroutine switch */
     _Atomic uint32_t syscalltick; /* incremented on every syscall */
     uint32_t inherited;       /* consecutive runnext runs in this slice */
     int64_t slice_start;      /* nanotime at the start of this slice */
@@ -309,7 +328,7 @@ struct rt_p {
     uint64_t goid_next, goid_end;
 
     /* sysmon's view: last observed ticks and when they changed. */
-    uint32_t sysmon_schedtick, sysmon_syscalltick;
+    uint32_t sysmon_schedtick, sysmon_syscalltick, sysmon_runs;
     int64_t sysmon_schedwhen, sysmon_syscallwhen;
 } __attribute__((aligned(RT_CACHE_LINE)));
 
@@ -375,6 +394,28 @@ struct rt_m *rt__getm(void);
  * Initializes the runtime on first use. Never NULL. */
 struct rt_g *rt__getg(void);
 
+#if defined(__x86_64__)
+/* On x86-64 every access to an initial-exec TLS variable goes through the
+ * %fs segment, so the compiler cannot keep one thread's TLS address across
+ * a call during which the goroutine moved to another thread: reading the
+ * variable inline is safe. (On AArch64 the thread pointer lives in a
+ * register the compiler may cache, hence the out-of-line accessors.) */
+static inline struct rt_m *rt__getm_fast(void)
+{
+    return rt__tls_m;
+}
+#else
+#define rt__getm_fast rt__getm
+#endif
+
+static inline struct rt_g *rt__getg_fast(void)
+{
+    struct rt_m *m = rt__getm_fast();
+    if (rt_likely(m != NULL))
+        return m->curg ? m->curg : &m->g0;
+    return rt__getg();
+}
+
 /* ---- scheduler entry points (sched.c, proc.c) -------------------------- */
 
 void rt__init(void);
@@ -393,7 +434,15 @@ void rt__ready(struct rt_g *g, bool next);
 bool rt__park_unlock_fn(struct rt_g *g, void *lock);
 
 void rt__gosched(bool local);
-void rt__preempt_check(struct rt_g *g);
+void rt__preempt_yield(struct rt_g *g);
+
+/* rt__preempt_check honours sysmon's request that g yield (cooperative
+ * preemption at runtime entry points). */
+static inline void rt__preempt_check(struct rt_g *g)
+{
+    if (rt_unlikely(atomic_load_explicit(&g->preempt, memory_order_relaxed)))
+        rt__preempt_yield(g);
+}
 
 /* proc.c: Ms and Ps */
 void rt__wakep(void);
@@ -412,7 +461,12 @@ void rt__procs_init(int n);
 int rt__procs_resize(int n);
 
 /* runq.c */
-bool rt__runq_put(struct rt_p *p, struct rt_g *g, bool next);
+enum rt_runq_put {
+    RT_RUNQ_NEXT,   /* g went to runnext and displaced nobody */
+    RT_RUNQ_LOCAL,  /* a goroutine was added to the local queue */
+    RT_RUNQ_GLOBAL, /* the local queue overflowed to the global one */
+};
+enum rt_runq_put rt__runq_put(struct rt_p *p, struct rt_g *g, bool next);
 struct rt_g *rt__runq_get(struct rt_p *p, bool *inherit);
 bool rt__runq_empty(struct rt_p *p);
 uint32_t rt__runq_len(struct rt_p *p);
@@ -514,5 +568,7 @@ void rt__chan_destroy(go_chan *c);
 /* misuse.c: a Go panic that is a detector report plus the halt policy. */
 void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,
                 uintptr_t pc);
+
+#pragma GCC visibility pop
 
 #endif

@@ -20,7 +20,7 @@ void go_rwmutex_rlock(go_rwmutex *rw)
 {
     struct rt_g *g = NULL;
     if (rt_unlikely(RT_HOOKS_ON())) {
-        g = rt__getg();
+        g = rt__getg_fast();
         RT_HOOK(lock_pre, g, rw, RT_LOCK_RW_READ, RT_PC());
     }
     if (__atomic_add_fetch(&rw->reader_count, 1, __ATOMIC_ACQUIRE) < 0) {
@@ -34,13 +34,13 @@ void go_rwmutex_rlock(go_rwmutex *rw)
 void go_rwmutex_runlock(go_rwmutex *rw)
 {
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(unlock, rt__getg(), rw, RT_LOCK_RW_READ, RT_PC());
+        RT_HOOK(unlock, rt__getg_fast(), rw, RT_LOCK_RW_READ, RT_PC());
     int32_t r = __atomic_sub_fetch(&rw->reader_count, 1, __ATOMIC_RELEASE);
     if (rt_likely(r >= 0))
         return;
     if (r + 1 == 0 || r + 1 == -RWMUTEX_MAX_READERS) {
         __atomic_add_fetch(&rw->reader_count, 1, __ATOMIC_RELAXED);
-        rt__misuse(rt__getg(), RT_MISUSE_RUNLOCK_OF_UNLOCKED, rw, RT_PC());
+        rt__misuse(rt__getg_fast(), RT_MISUSE_RUNLOCK_OF_UNLOCKED, rw, RT_PC());
         return;
     }
     /* A writer is pending; the last reader lets it in. */
@@ -52,7 +52,7 @@ void go_rwmutex_lock(go_rwmutex *rw)
 {
     struct rt_g *g = NULL;
     if (rt_unlikely(RT_HOOKS_ON())) {
-        g = rt__getg();
+        g = rt__getg_fast();
         RT_HOOK(lock_pre, g, rw, RT_LOCK_RW_WRITE, RT_PC());
     }
     /* First, beat the other writers. */
@@ -71,14 +71,14 @@ void go_rwmutex_lock(go_rwmutex *rw)
 void go_rwmutex_unlock(go_rwmutex *rw)
 {
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(unlock, rt__getg(), rw, RT_LOCK_RW_WRITE, RT_PC());
+        RT_HOOK(unlock, rt__getg_fast(), rw, RT_LOCK_RW_WRITE, RT_PC());
     /* Announce that no writer is active. */
     int32_t r = __atomic_add_fetch(&rw->reader_count, RWMUTEX_MAX_READERS,
                                    __ATOMIC_RELEASE);
     if (r >= RWMUTEX_MAX_READERS) {
         __atomic_add_fetch(&rw->reader_count, -RWMUTEX_MAX_READERS,
                            __ATOMIC_RELAXED);
-        rt__misuse(rt__getg(), RT_MISUSE_RWUNLOCK_OF_UNLOCKED, rw, RT_PC());
+        rt__misuse(rt__getg_fast(), RT_MISUSE_RWUNLOCK_OF_UNLOCKED, rw, RT_PC());
         return;
     }
     /* Let in the readers that queued behind us, then the next writer. */

@@ -143,6 +143,91 @@ static inline void switch_to_scheduler(struct rt_g *g, struct rt_m *m,
 #endif
 }
 
+static bool finish_action(struct rt_m *m, struct rt_g *g,
+                          enum rt_switch_action action);
+
+/* set_running makes g the running goroutine of m. */
+static inline void set_running(struct rt_m *m, struct rt_p *p, struct rt_g *g,
+                               bool inherit)
+{
+    m->curg = g;
+    g->m = m;
+    atomic_store_explicit(&g->status, RT_G_RUNNING, memory_order_relaxed);
+    if (!inherit)
+        atomic_fetch_add_explicit(&p->schedtick, 1, memory_order_relaxed);
+    atomic_store_explicit(&p->runs,
+                          atomic_load_explicit(&p->runs, memory_order_relaxed)
+                              + 1,
+                          memory_order_relaxed);
+    RT_HOOK(switch_to, g);
+}
+
+/* pick_direct returns the goroutine p would run next, if the scheduler's
+ * other duties (timers due, a turn for the global queue, a shrunken
+ * GOMAXPROCS) do not need a full pass through find_runnable. */
+static inline struct rt_g *pick_direct(struct rt_p *p, bool *inherit)
+{
+    if (rt_unlikely(p->id >= atomic_load_explicit(&rt__sched.gomaxprocs,
+                                                  memory_order_relaxed)))
+        return NULL;
+    int64_t next_timer = rt__timers_next();
+    if (next_timer != INT64_MAX && next_timer <= rt__nanotime())
+        return NULL;
+    if (atomic_load_explicit(&p->schedtick, memory_order_relaxed) % 61 == 0 &&
+        atomic_load_explicit(&rt__sched.runq_size, memory_order_relaxed))
+        return NULL;
+    return rt__runq_get(p, inherit);
+}
+
+/* finish_previous completes the action of the goroutine that switched
+ * directly to the one now running on this M. Called at every point where
+ * a goroutine resumes. */
+static inline void finish_previous(void)
+{
+    struct rt_m *m = rt__getm_fast();
+    struct rt_g *prev = m->prev;
+    if (rt_likely(prev == NULL))
+        return;
+    m->prev = NULL;
+    if (finish_action(m, prev, m->prev_action)) {
+        /* Its park was called off: it runs next on this P. */
+        atomic_store_explicit(&prev->status, RT_G_RUNNABLE,
+                              memory_order_release);
+        rt__runq_put(m->p, prev, true);
+    }
+}
+
+/* leave switches away from g, which asks for action. If this P has a
+ * goroutine ready, g switches straight to it, which finishes g's action
+ * once g's registers are saved; otherwise g switches to g0, which runs the
+ * scheduler. One stack switch instead of two on the common path. Returns
+ * when g runs again, on whatever M. */
+static void leave(struct rt_g *g, enum rt_switch_action action, bool dying)
+{
+    struct rt_m *m = rt__getm_fast();
+    struct rt_p *p = m->p;
+    bool inherit;
+    struct rt_g *next = pick_direct(p, &inherit);
+    if (next) {
+        m->prev = g;
+        m->prev_action = action;
+        set_running(m, p, next, inherit);
+#ifdef GOSAN_ASAN
+        __sanitizer_start_switch_fiber(dying ? NULL : &g->asan_fake_stack,
+                                       (void *)next->stack_lo,
+                                       next->stack_hi - next->stack_lo);
+#endif
+        rt__switch(&g->ctx, &next->ctx);
+#ifdef GOSAN_ASAN
+        __sanitizer_finish_switch_fiber(g->asan_fake_stack, NULL, NULL);
+#endif
+    } else {
+        m->switch_action = action;
+        switch_to_scheduler(g, m, dying);
+    }
+    finish_previous();
+}
+
 /* ---- goroutine ids and free goroutines ---------------------------------- */
 
 static uint64_t new_goid(struct rt_p *p)
@@ -281,9 +366,7 @@ uint64_t go_spawn(go_fn fn, void *arg)
 static RT_NORETURN void goexit1(struct rt_g *g)
 {
     RT_HOOK(go_end, g);
-    struct rt_m *m = rt__getm();
-    m->switch_action = RT_SWITCH_EXIT;
-    switch_to_scheduler(g, m, true);
+    leave(g, RT_SWITCH_EXIT, true);
     RT_THROW("exited goroutine %llu resumed", (unsigned long long)g->id);
 }
 
@@ -295,6 +378,7 @@ RT_NORETURN void rt__goroutine_main(void *arg)
 #endif
     if (g->flags & RT_GF_G0)
         rt__schedule();
+    finish_previous();
     RT_HOOK(go_start, g);
     g->fn(g->arg);
     goexit1(g);
@@ -305,7 +389,7 @@ RT_NORETURN void rt__goroutine_main(void *arg)
 void rt__park(bool (*park_fn)(struct rt_g *, void *), void *arg,
               uint8_t reason, const void *obj)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     g->park_fn = park_fn;
     g->park_arg = arg;
     g->wait_reason = reason;
@@ -320,9 +404,7 @@ void rt__park(bool (*park_fn)(struct rt_g *, void *), void *arg,
         rt__park_external(g);
         return;
     }
-    struct rt_m *m = rt__getm();
-    m->switch_action = RT_SWITCH_PARK;
-    switch_to_scheduler(g, m, false);
+    leave(g, RT_SWITCH_PARK, false);
 }
 
 bool rt__park_unlock_fn(struct rt_g *g, void *lock)
@@ -358,13 +440,20 @@ void rt__ready(struct rt_g *g, bool next)
         rt__futex_wake(&g->ext_futex, 1);
         return;
     }
-    struct rt_m *m = rt__getm();
+    /* A goroutine handed to runnext will run on this P as soon as the
+     * current one blocks, which is what usually happens next: waking an
+     * idle M for it would cost a futex wakeup and a spinning thread for
+     * nothing (Tokio's LIFO-slot policy). Only work that lands in a run
+     * queue wakes an M; sysmon wakes one if runnext waits for a tick. */
+    struct rt_m *m = rt__getm_fast();
     struct rt_p *p = m ? m->p : NULL;
-    if (p)
-        rt__runq_put(p, g, next);
-    else
+    if (p) {
+        if (rt__runq_put(p, g, next) != RT_RUNQ_NEXT)
+            rt__wakep();
+    } else {
         rt__globrunq_put(g);
-    rt__wakep();
+        rt__wakep();
+    }
 }
 
 /* rt__park_external blocks a foreign thread's goroutine on its own futex:
@@ -398,23 +487,19 @@ void rt__park_external(struct rt_g *g)
 
 void rt__gosched(bool local)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (g->flags & (RT_GF_EXTERNAL | RT_GF_G0)) {
         sched_yield();
         return;
     }
-    struct rt_m *m = rt__getm();
-    m->switch_action = local ? RT_SWITCH_YIELD_LOCAL : RT_SWITCH_YIELD;
-    switch_to_scheduler(g, m, false);
+    leave(g, local ? RT_SWITCH_YIELD_LOCAL : RT_SWITCH_YIELD, false);
 }
 
-void rt__preempt_check(struct rt_g *g)
+void rt__preempt_yield(struct rt_g *g)
 {
-    if (rt_unlikely(atomic_load_explicit(&g->preempt, memory_order_relaxed))) {
-        atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
-        if (!(g->flags & (RT_GF_EXTERNAL | RT_GF_G0)))
-            rt__gosched(false);
-    }
+    atomic_store_explicit(&g->preempt, false, memory_order_relaxed);
+    if (!(g->flags & (RT_GF_EXTERNAL | RT_GF_G0)))
+        rt__gosched(false);
 }
 
 /* ---- the scheduling loop -------------------------------------------------- */
@@ -641,32 +726,27 @@ static struct rt_g *find_runnable(struct rt_m *m, bool *inherit)
     }
 }
 
-/* after_switch carries out what the goroutine that just switched to g0
- * asked for. Returns a goroutine to resume at once, or NULL. */
-static struct rt_g *after_switch(struct rt_m *m, struct rt_g *g, bool *inherit)
+/* finish_action carries out what g asked for when it switched away (on
+ * g0, or on the goroutine g switched to). Returns true only for a park
+ * whose park_fn called it off: g must run again (status still WAITING;
+ * the caller sets it). */
+static bool finish_action(struct rt_m *m, struct rt_g *g,
+                          enum rt_switch_action action)
 {
     void rt__stack_switch_checks(struct rt_g *g);
     rt__stack_switch_checks(g);
-    *inherit = true;
-    enum rt_switch_action action = m->switch_action;
-    m->switch_action = RT_SWITCH_NONE;
     switch (action) {
     case RT_SWITCH_PARK:
         atomic_store_explicit(&g->status, RT_G_WAITING, memory_order_release);
-        if (g->park_fn && !g->park_fn(g, g->park_arg)) {
-            atomic_store_explicit(&g->status, RT_G_RUNNING,
-                                  memory_order_relaxed);
-            return g;
-        }
-        return NULL;
+        return g->park_fn && !g->park_fn(g, g->park_arg);
     case RT_SWITCH_YIELD:
         atomic_store_explicit(&g->status, RT_G_RUNNABLE, memory_order_release);
         rt__globrunq_put(g);
-        return NULL;
+        return false;
     case RT_SWITCH_YIELD_LOCAL:
         atomic_store_explicit(&g->status, RT_G_RUNNABLE, memory_order_release);
         rt__runq_put(m->p, g, false);
-        return NULL;
+        return false;
     case RT_SWITCH_EXIT:
         atomic_store_explicit(&g->status, RT_G_DEAD, memory_order_relaxed);
         g->fn = NULL;
@@ -676,22 +756,38 @@ static struct rt_g *after_switch(struct rt_m *m, struct rt_g *g, bool *inherit)
         atomic_fetch_sub_explicit(&rt__sched.ngoroutines, 1,
                                   memory_order_relaxed);
         gfput(m->p, g);
-        return NULL;
+        return false;
     case RT_SWITCH_EXIT_MAIN:
         atomic_store_explicit(&g->status, RT_G_DEAD, memory_order_release);
         atomic_fetch_sub_explicit(&rt__sched.ngoroutines, 1,
                                   memory_order_relaxed);
-        return NULL;
-    case RT_SWITCH_SYSCALL_EXIT: {
+        return false;
+    case RT_SWITCH_SYSCALL_EXIT:
+    case RT_SWITCH_NONE:
+        break;
+    }
+    RT_THROW("goroutine %llu switched away without a reason (%d)",
+             (unsigned long long)g->id, (int)action);
+}
+
+/* after_switch is finish_action on g0: returns a goroutine to resume at
+ * once, or NULL to look for work. */
+static struct rt_g *after_switch(struct rt_m *m, struct rt_g *g, bool *inherit)
+{
+    *inherit = true;
+    enum rt_switch_action action = m->switch_action;
+    m->switch_action = RT_SWITCH_NONE;
+    if (action == RT_SWITCH_SYSCALL_EXIT) {
         /* The goroutine left a system call and found no P: queue it and
          * let this M sleep (Go's exitsyscall0). */
+        void rt__stack_switch_checks(struct rt_g *g);
+        rt__stack_switch_checks(g);
         atomic_store_explicit(&g->status, RT_G_RUNNABLE, memory_order_release);
         rt__lock(&rt__sched.lock);
         struct rt_p *p = rt__pidleget();
         if (p) {
             rt__unlock(&rt__sched.lock);
             rt__acquirep(m, p);
-            atomic_store(&g->status, RT_G_RUNNING);
             return g;
         }
         void rt__globrunq_put_locked(struct rt_g *g);
@@ -700,22 +796,14 @@ static struct rt_g *after_switch(struct rt_m *m, struct rt_g *g, bool *inherit)
         rt__stopm(m);
         return NULL;
     }
-    case RT_SWITCH_NONE:
-        break;
-    }
-    RT_THROW("goroutine %llu switched to the scheduler without a reason",
-             (unsigned long long)g->id);
+    if (finish_action(m, g, action))
+        return g;
+    return NULL;
 }
 
 static void execute(struct rt_m *m, struct rt_g *g, bool inherit)
 {
-    struct rt_p *p = m->p;
-    m->curg = g;
-    g->m = m;
-    atomic_store_explicit(&g->status, RT_G_RUNNING, memory_order_relaxed);
-    if (!inherit)
-        atomic_fetch_add_explicit(&p->schedtick, 1, memory_order_relaxed);
-    RT_HOOK(switch_to, g);
+    set_running(m, m->p, g, inherit);
     switch_to_goroutine(m, g);
 }
 
@@ -793,6 +881,7 @@ void go_syscall_exit(void)
     }
     m->switch_action = RT_SWITCH_SYSCALL_EXIT;
     switch_to_scheduler(g, m, false);
+    finish_previous();
 }
 
 /* ---- initialization ------------------------------------------------------- */

@@ -207,7 +207,7 @@ static int do_select(go_select_case *cases, size_t ncases, bool block,
                      uintptr_t pc, uint32_t *pollorder, uint32_t *lockorder,
                      struct rt_waiter *waiters)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     struct select_state s = { .cases = cases, .pollorder = pollorder,
                               .lockorder = lockorder, .n = 0 };
     /* Random poll order over the non-nil cases (Fisher-Yates, inside

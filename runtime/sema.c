@@ -120,7 +120,7 @@ void rt__semacquire(uint32_t *addr, bool lifo, uint8_t reason,
 {
     if (cansemacquire(addr))
         return;
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     struct sema_bucket *b = bucket_for(addr);
     struct sema_waiter w = { .g = g, .addr = addr };
     for (;;) {
@@ -167,7 +167,7 @@ void rt__semrelease(uint32_t *addr, bool handoff)
     /* Direct handoff: let the waiter run now, in our time slice (it is in
      * runnext), instead of letting a newcomer barge in. */
     if (handed) {
-        struct rt_g *self = rt__getg();
+        struct rt_g *self = rt__getg_fast();
         if (!(self->flags & (RT_GF_G0 | RT_GF_EXTERNAL)))
             rt__gosched(true);
     }
@@ -199,7 +199,7 @@ void rt__notify_list_wait(struct rt_notify_list *l, uint32_t ticket,
         rt__unlock(l->lock);
         return;
     }
-    struct notify_waiter w = { .g = rt__getg(), .ticket = ticket };
+    struct notify_waiter w = { .g = rt__getg_fast(), .ticket = ticket };
     struct notify_waiter *tail = *l->tail;
     if (tail)
         tail->next = &w;

@@ -77,7 +77,7 @@ int go_sem_acquire(go_sem *s, go_ctx *ctx, int64_t n)
         s->cur += n;
         rt__mutex_unlock(&s->mu);
         if (rt_unlikely(RT_HOOKS_ON()))
-            RT_HOOK(acquire, rt__getg(), s);
+            RT_HOOK(acquire, rt__getg_fast(), s);
         return 0;
     }
     if (n > s->size) {
@@ -122,7 +122,7 @@ int go_sem_acquire(go_sem *s, go_ctx *ctx, int64_t n)
         go_sem_release(s, n);
         result = go_ctx_err(ctx);
     } else if (rt_unlikely(RT_HOOKS_ON())) {
-        RT_HOOK(acquire, rt__getg(), s);
+        RT_HOOK(acquire, rt__getg_fast(), s);
     }
     rt__chan_destroy(&w.ready);
     return result;
@@ -136,20 +136,20 @@ bool go_sem_try_acquire(go_sem *s, int64_t n)
         s->cur += n;
     rt__mutex_unlock(&s->mu);
     if (ok && rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(acquire, rt__getg(), s);
+        RT_HOOK(acquire, rt__getg_fast(), s);
     return ok;
 }
 
 void go_sem_release(go_sem *s, int64_t n)
 {
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(release, rt__getg(), s);
+        RT_HOOK(release, rt__getg_fast(), s);
     rt__mutex_lock(&s->mu, RT_WAIT_SEMAPHORE, s);
     s->cur -= n;
     if (s->cur < 0) {
         s->cur += n;
         rt__mutex_unlock(&s->mu);
-        rt__misuse(rt__getg(), RT_MISUSE_SEMAPHORE_RELEASE, s, RT_PC());
+        rt__misuse(rt__getg_fast(), RT_MISUSE_SEMAPHORE_RELEASE, s, RT_PC());
         return;
     }
     notify_waiters(s);

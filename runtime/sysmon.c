@@ -7,6 +7,9 @@
  *    go_syscall_enter and go_syscall_exit) for more than one tick, and
  *    hands it to another M, so that a blocking call does not stall the
  *    goroutines queued behind it;
+ *  - wakes an idle M for goroutines queued on a P that has not switched
+ *    goroutines for a tick (a goroutine readied into runnext wakes nobody,
+ *    on the bet that the current one blocks soon);
  *  - asks a goroutine that has run for 10 ms without a scheduling point to
  *    yield at its next runtime call (cooperative preemption);
  *  - starts an M for overdue timers when every M is busy.
@@ -51,6 +54,18 @@ static int retake(int64_t now)
         struct rt_p *p = rt__sched.allp[i];
         uint32_t s = atomic_load_explicit(&p->status, memory_order_acquire);
         if (s == RT_P_RUNNING) {
+            /* Work waiting on a P that has not switched goroutines for a
+             * whole tick (readying into runnext wakes nobody): let an idle
+             * M steal it. */
+            uint32_t runs = atomic_load_explicit(&p->runs,
+                                                 memory_order_relaxed);
+            if (runs == p->sysmon_runs && !rt__runq_empty(p) &&
+                atomic_load(&rt__sched.npidle) > 0 &&
+                atomic_load(&rt__sched.nmspinning) == 0) {
+                rt__wakep();
+                n++;
+            }
+            p->sysmon_runs = runs;
             uint32_t t = atomic_load(&p->schedtick);
             if (p->sysmon_schedtick != t) {
                 p->sysmon_schedtick = t;
@@ -118,7 +133,18 @@ static void *sysmon(void *arg)
                 rt__note_clear(&rt__sched.sysmon_note);
                 atomic_store(&rt__sched.sysmon_wait, true);
                 rt__unlock(&rt__sched.lock);
-                rt__note_sleep(&rt__sched.sysmon_note);
+                /* Until somebody starts running, or the next timer (its
+                 * M may start without telling us). */
+                int64_t next = rt__timers_next();
+                int64_t ns = next == INT64_MAX ? -1 : next - rt__nanotime();
+                if (ns > 0 || ns < 0)
+                    rt__note_tsleep(&rt__sched.sysmon_note, ns);
+                /* Woken, or timed out: either way nobody may wake this
+                 * sleep any more (a waker that got in first already did;
+                 * the note is cleared before the next sleep). */
+                rt__lock(&rt__sched.lock);
+                atomic_store(&rt__sched.sysmon_wait, false);
+                rt__unlock(&rt__sched.lock);
                 idle = 0;
                 continue;
             }

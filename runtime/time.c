@@ -40,7 +40,7 @@ static bool start_sleep_timer(struct rt_g *g, void *arg)
 
 void go_sleep(int64_t ns)
 {
-    struct rt_g *g = rt__getg();
+    struct rt_g *g = rt__getg_fast();
     if (ns <= 0) {
         rt__preempt_check(g);
         return;
@@ -74,7 +74,7 @@ static void send_time(struct rt_timer *t, int64_t now)
 
 go_chan *go_after(int64_t ns)
 {
-    rt__getg();
+    rt__getg_fast();
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
     go_chan *c = rt__chan_make(sizeof(int64_t), 1, pc);
     struct rt_timer *t = malloc(sizeof *t);
@@ -89,7 +89,7 @@ go_chan *go_after(int64_t ns)
 
 go_ticker *go_ticker_new(int64_t period_ns)
 {
-    rt__getg();
+    rt__getg_fast();
     if (period_ns <= 0) {
         rt__throw_user("panic: non-positive interval for go_ticker_new "
                        "(%lld ns)", (long long)period_ns);

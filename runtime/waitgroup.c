@@ -19,7 +19,7 @@ void go_wg_add(go_wg *wg, int delta)
 {
     uintptr_t pc = RT_PC();
     if (rt_unlikely(RT_HOOKS_ON()) && delta < 0)
-        RT_HOOK(release, rt__getg(), wg);
+        RT_HOOK(release, rt__getg_fast(), wg);
     uint64_t state = __atomic_add_fetch(&wg->state,
                                         (uint64_t)(int64_t)delta << 32,
                                         __ATOMIC_ACQ_REL);
@@ -30,11 +30,11 @@ void go_wg_add(go_wg *wg, int delta)
          * consistent counter. */
         __atomic_sub_fetch(&wg->state, (uint64_t)(int64_t)delta << 32,
                            __ATOMIC_RELAXED);
-        rt__misuse(rt__getg(), RT_MISUSE_NEGATIVE_WAITGROUP, wg, pc);
+        rt__misuse(rt__getg_fast(), RT_MISUSE_NEGATIVE_WAITGROUP, wg, pc);
         return;
     }
     if (rt_unlikely(w != 0 && delta > 0 && v == delta)) {
-        rt__misuse(rt__getg(), RT_MISUSE_WAITGROUP_CONCURRENT_ADD, wg, pc);
+        rt__misuse(rt__getg_fast(), RT_MISUSE_WAITGROUP_CONCURRENT_ADD, wg, pc);
         return;
     }
     if (v > 0 || w == 0)
@@ -43,7 +43,7 @@ void go_wg_add(go_wg *wg, int delta)
      * the state now (Adds must not race with Wait, and Wait does not count
      * itself in when it sees zero). Wake them all. */
     if (__atomic_load_n(&wg->state, __ATOMIC_ACQUIRE) != state) {
-        rt__misuse(rt__getg(), RT_MISUSE_WAITGROUP_CONCURRENT_ADD, wg, pc);
+        rt__misuse(rt__getg_fast(), RT_MISUSE_WAITGROUP_CONCURRENT_ADD, wg, pc);
         return;
     }
     __atomic_store_n(&wg->state, 0, __ATOMIC_RELEASE);
@@ -68,12 +68,12 @@ void go_wg_wait(go_wg *wg)
                                         __ATOMIC_RELAXED)) {
             rt__semacquire(&wg->sema, false, RT_WAIT_WAITGROUP, wg);
             if (__atomic_load_n(&wg->state, __ATOMIC_ACQUIRE) != 0) {
-                rt__misuse(rt__getg(), RT_MISUSE_WAITGROUP_REUSE, wg, pc);
+                rt__misuse(rt__getg_fast(), RT_MISUSE_WAITGROUP_REUSE, wg, pc);
                 return;
             }
             break;
         }
     }
     if (rt_unlikely(RT_HOOKS_ON()))
-        RT_HOOK(acquire, rt__getg(), wg);
+        RT_HOOK(acquire, rt__getg_fast(), wg);
 }
