@@ -2,7 +2,7 @@
 /*
  * gosan.h pulls in the whole public API: goroutines, channels, select,
  * timers, sync, context, errgroup, leak checks and race annotations.
- * The contract these headers implement is documented in docs/API.md.
+ * docs/API.md documents the API these headers declare.
  */
 #ifndef GOSAN_H
 #define GOSAN_H

@@ -104,17 +104,32 @@ void rep_symbolizer_reset(void);
 /* rep_strip_path applies strip_path_prefix. */
 const char *rep_strip_path(const char *file);
 
+/* A frame filter for tracebacks: leading frames for which internal() is
+ * true are dropped, except the last of them when api() says it is a public
+ * entry point (so a traceback starts at go_chan_recv, not in the runtime's
+ * insides); trailing frames for which bottom() is true are dropped (thread
+ * and goroutine start-up). Any callback may be NULL. */
+struct rep_stack_filter {
+    bool (*internal)(const struct rep_frame *f);
+    bool (*api)(const struct rep_frame *f);
+    bool (*bottom)(const struct rep_frame *f);
+};
+
 /* rep_format_stack appends a Go-style traceback of pcs to buf:
  *     function(...)
  *     \tfile:line +0xoff
- * skipping leading frames whose function starts with one of the prefixes
- * in skip_prefixes (NULL-terminated; may be NULL). first_exact as for
- * rep_symbolize. Returns the new length. */
+ * first_exact as for rep_symbolize; filter may be NULL. Returns the new
+ * length. */
 size_t rep_format_stack(char *buf, size_t cap, size_t len,
                         const uintptr_t *pcs, int n, bool first_exact,
-                        const char *const *skip_prefixes);
+                        const struct rep_stack_filter *filter);
 /* rep_print_stack writes the same to the report stream. */
 void rep_print_stack(const uintptr_t *pcs, int n, bool first_exact,
-                     const char *const *skip_prefixes);
+                     const struct rep_stack_filter *filter);
+/* rep_symbolize_stack expands pcs into frames (inlined calls included) and
+ * applies filter. Returns the number of frames written to out. */
+int rep_symbolize_stack(const uintptr_t *pcs, int n, bool first_exact,
+                        const struct rep_stack_filter *filter,
+                        struct rep_frame *out, int max);
 
 #endif

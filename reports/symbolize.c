@@ -261,46 +261,55 @@ const char *rep_strip_path(const char *file)
     return file;
 }
 
-static bool skipped(const char *fn, const char *const *prefixes)
+int rep_symbolize_stack(const uintptr_t *pcs, int n, bool first_exact,
+                        const struct rep_stack_filter *filter,
+                        struct rep_frame *out, int max)
 {
-    if (!prefixes)
-        return false;
-    for (; *prefixes; prefixes++)
-        if (!strncmp(fn, *prefixes, strlen(*prefixes)))
-            return true;
-    return false;
+    int k = 0;
+    for (int i = 0; i < n && k < max; i++)
+        k += rep_symbolize(pcs[i], i == 0 && first_exact, out + k, max - k);
+    if (!filter)
+        return k;
+    int start = 0;
+    if (filter->internal) {
+        while (start < k && filter->internal(&out[start]))
+            start++;
+        if (start == k)
+            start = 0; /* all internal: show everything rather than nothing */
+        else if (start > 0 && filter->api && filter->api(&out[start - 1]))
+            start--;
+    }
+    int end = k;
+    if (filter->bottom)
+        while (end > start + 1 && filter->bottom(&out[end - 1]))
+            end--;
+    if (start > 0)
+        memmove(out, out + start, (size_t)(end - start) * sizeof *out);
+    return end - start;
 }
 
 size_t rep_format_stack(char *buf, size_t cap, size_t len,
                         const uintptr_t *pcs, int n, bool first_exact,
-                        const char *const *skip_prefixes)
+                        const struct rep_stack_filter *filter)
 {
-    bool skipping = skip_prefixes != NULL;
-    for (int i = 0; i < n; i++) {
-        struct rep_frame frames[MAX_INLINE];
-        int k = rep_symbolize(pcs[i], i == 0 && first_exact, frames,
-                              MAX_INLINE);
-        for (int j = 0; j < k; j++) {
-            if (skipping && skipped(frames[j].function, skip_prefixes))
-                continue;
-            skipping = false;
-            if (len >= cap)
-                return len;
-            int w = snprintf(buf + len, cap - len, "%s(...)\n\t%s:%d +0x%lx\n",
-                             frames[j].function,
-                             rep_strip_path(frames[j].file), frames[j].line,
-                             (unsigned long)frames[j].fn_offset);
-            if (w > 0)
-                len += (size_t)w;
-        }
+    enum { MAX = REP_MAX_FRAMES * 2 };
+    struct rep_frame *frames = malloc(MAX * sizeof *frames);
+    if (!frames)
+        return len;
+    int k = rep_symbolize_stack(pcs, n, first_exact, filter, frames, MAX);
+    for (int j = 0; j < k && len < cap; j++) {
+        int w = snprintf(buf + len, cap - len, "%s(...)\n\t%s:%d +0x%lx\n",
+                         frames[j].function, rep_strip_path(frames[j].file),
+                         frames[j].line, (unsigned long)frames[j].fn_offset);
+        if (w > 0)
+            len += (size_t)w;
     }
-    if (len > cap)
-        len = cap;
-    return len;
+    free(frames);
+    return len > cap ? cap : len;
 }
 
 void rep_print_stack(const uintptr_t *pcs, int n, bool first_exact,
-                     const char *const *skip_prefixes)
+                     const struct rep_stack_filter *filter)
 {
     size_t cap = 64 * 1024;
     char *buf = malloc(cap);
@@ -309,8 +318,7 @@ void rep_print_stack(const uintptr_t *pcs, int n, bool first_exact,
             rep_printf("\tpc=%#lx\n", (unsigned long)pcs[i]);
         return;
     }
-    size_t len = rep_format_stack(buf, cap, 0, pcs, n, first_exact,
-                                  skip_prefixes);
+    size_t len = rep_format_stack(buf, cap, 0, pcs, n, first_exact, filter);
     rep_write(buf, len);
     free(buf);
 }

@@ -173,7 +173,7 @@ RT_NORETURN void rt__stack_overflow(struct rt_g *g, uintptr_t sp,
     if (ucontext) {
         uintptr_t pcs[REP_MAX_FRAMES];
         int n = rep_backtrace_signal((void *)ucontext, pcs, REP_MAX_FRAMES);
-        rep_print_stack(pcs, n, true, NULL);
+        rep_print_stack(pcs, n, true, rt_stack_filter());
     }
     if (g->go_pc && !(g->flags & (RT_GF_MAIN | RT_GF_G0))) {
         struct rep_frame f[8];

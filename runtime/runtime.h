@@ -34,6 +34,12 @@ struct rt_ginfo {
     void *detector;
 };
 
+struct rep_stack_filter;
+/* rt_stack_filter hides the runtime's own frames at the top of a traceback
+ * (keeping the public go_* entry point) and goroutine start-up frames at
+ * the bottom. */
+const struct rep_stack_filter *rt_stack_filter(void);
+
 const char *rt_wait_reason_string(enum rt_wait_reason r);
 const char *rt_gstatus_string(uint32_t status);
 

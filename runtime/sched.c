@@ -50,6 +50,7 @@
 #endif
 
 #ifdef GOSAN_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -337,6 +338,12 @@ uint64_t go_spawn(go_fn fn, void *arg)
     ng->wait_obj = NULL;
     ng->select_cases = NULL;
     atomic_store_explicit(&ng->preempt, false, memory_order_relaxed);
+#ifdef GOSAN_ASAN
+    /* A reused stack keeps the shadow of the frames of the goroutine that
+     * died on it (it never returned through them): start clean. */
+    ASAN_UNPOISON_MEMORY_REGION((void *)ng->stack_lo,
+                                ng->stack_hi - ng->stack_lo);
+#endif
     rt__context_make(&ng->ctx, (void *)ng->stack_hi, ng);
     atomic_fetch_add_explicit(&rt__sched.ngoroutines, 1, memory_order_relaxed);
     RT_HOOK(go_create, g, ng, pc);

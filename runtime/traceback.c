@@ -17,6 +17,7 @@
  * unwound: their stacks move under us.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,7 +202,72 @@ void rt_goroutines_each(void (*visit)(const struct rt_ginfo *info, void *arg),
 
 /* ---- the dump ------------------------------------------------------------ */
 
-static const char *const runtime_frames[] = { "rt__", NULL };
+/* ---- which frames are the runtime's --------------------------------------- */
+
+/* The runtime's and the reports' source directories, from __FILE__: the
+ * DWARF line tables name the same paths. */
+static char runtime_dir[1024], reports_dir[1024];
+static size_t runtime_dir_len, reports_dir_len;
+
+static void source_dirs_init(void)
+{
+    const char *self = __FILE__; /* .../runtime/traceback.c */
+    const char *slash = strrchr(self, '/');
+    if (!slash)
+        return;
+    size_t len = (size_t)(slash - self) + 1;
+    if (len >= sizeof runtime_dir - 16)
+        return;
+    memcpy(runtime_dir, self, len);
+    runtime_dir_len = len;
+    /* .../runtime/ -> .../reports/ */
+    size_t parent = len - 1;
+    while (parent > 0 && self[parent - 1] != '/')
+        parent--;
+    memcpy(reports_dir, self, parent);
+    memcpy(reports_dir + parent, "reports/", 9);
+    reports_dir_len = parent + 8;
+}
+
+static bool frame_internal(const struct rep_frame *f)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, source_dirs_init);
+    if (!strncmp(f->function, "rt__", 4))
+        return true;
+    return (runtime_dir_len &&
+            !strncmp(f->file, runtime_dir, runtime_dir_len)) ||
+           (reports_dir_len && !strncmp(f->file, reports_dir, reports_dir_len));
+}
+
+static bool frame_api(const struct rep_frame *f)
+{
+    return !strncmp(f->function, "go_", 3) ||
+           !strncmp(f->function, "goleak_", 7);
+}
+
+static bool frame_bottom(const struct rep_frame *f)
+{
+    static const char *const names[] = {
+        "rt__goroutine_main", "rt__goroutine_trampoline",
+        "__libc_start_call_main", "__libc_start_main", "_start",
+        "start_thread", "clone", "clone3", NULL,
+    };
+    for (const char *const *n = names; *n; n++)
+        if (!strncmp(f->function, *n, strlen(*n)) &&
+            (f->function[strlen(*n)] == '\0' || f->function[strlen(*n)] == '@'))
+            return true;
+    return false;
+}
+
+static const struct rep_stack_filter stack_filter = {
+    .internal = frame_internal, .api = frame_api, .bottom = frame_bottom,
+};
+
+const struct rep_stack_filter *rt_stack_filter(void)
+{
+    return &stack_filter;
+}
 
 static void print_created_by(const struct rt_g *g)
 {
@@ -222,7 +288,7 @@ static void print_goroutine(struct rt_g *g, uint32_t status, bool current)
         rep_printf("goroutine %llu [running]:\n", (unsigned long long)g->id);
         uintptr_t pcs[REP_MAX_FRAMES];
         int n = rep_backtrace(pcs, REP_MAX_FRAMES, 0);
-        rep_print_stack(pcs, n, false, runtime_frames);
+        rep_print_stack(pcs, n, false, &stack_filter);
     } else if (s == RT_G_WAITING) {
         int64_t mins = (rt__coarse_nanotime() - g->wait_since) / 60000000000;
         if (mins >= 1)
@@ -236,7 +302,7 @@ static void print_goroutine(struct rt_g *g, uint32_t status, bool current)
         if (has_saved_context(g, status)) {
             uintptr_t pcs[REP_MAX_FRAMES];
             int n = rt__g_backtrace(g, pcs, REP_MAX_FRAMES);
-            rep_print_stack(pcs, n, false, runtime_frames);
+            rep_print_stack(pcs, n, false, &stack_filter);
         }
     } else {
         rep_printf("goroutine %llu [%s]:\n", (unsigned long long)g->id,

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file implements the demo: an order-processing service written the
+ * way Go programs are written, with three classic concurrency bugs, and
+ * gosan catching each one with Go's words and a symbolized stack.
+ *
+ *   1. close-while-sending: each worker closes the shared results channel
+ *      when it runs out of work, while the other workers still send on it
+ *      (Go: "panic: send on closed channel").
+ *   2. forgotten Done: an error path returns without wg.Done(), so the
+ *      collector waits forever and every goroutine ends up asleep
+ *      (Go: "fatal error: all goroutines are asleep - deadlock!").
+ *   3. double close: two shutdown paths both close the quit channel
+ *      (Go: "panic: close of closed channel").
+ *
+ * `demo_buggy` runs each scenario in a child process (`demo_buggy BUG`)
+ * and shows what gosan reported.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gosan.h>
+
+struct order {
+    int id;
+    int amount;
+};
+
+/* ---- bug 1: every worker closes the results channel -------------------- */
+
+struct shop {
+    go_chan *orders;   /* struct order */
+    go_chan *results;  /* int: amount charged */
+};
+
+static void charge_worker(void *arg)
+{
+    struct shop *s = arg;
+    struct order o;
+    while (go_chan_recv(s->orders, &o)) {
+        int charged = o.amount * 100;
+        go_chan_send(s->results, &charged);
+    }
+    go_chan_close(s->results); /* BUG: the first worker done closes it */
+}
+
+static int bug_close_while_sending(void)
+{
+    struct shop s = { go_chan_make(sizeof(struct order), 16),
+                      go_chan_make(sizeof(int), 0) };
+    for (int w = 0; w < 3; w++)
+        go(charge_worker, &s);
+    for (int i = 0; i < 9; i++) {
+        struct order o = { i, 10 + i };
+        go_chan_send(s.orders, &o);
+    }
+    go_chan_close(s.orders);
+    int total = 0, v;
+    while (go_chan_recv(s.results, &v))
+        total += v;
+    go_sleep(50 * 1000 * 1000); /* the other workers are still sending */
+    printf("total charged: %d\n", total);
+    return 0;
+}
+
+/* ---- bug 2: an error path forgets wg.Done -------------------------------- */
+
+struct batch {
+    go_wg wg;
+    go_chan *done;
+};
+
+static void validate(void *arg)
+{
+    struct batch *b = arg;
+    static int next;
+    int id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+    if (id == 3)
+        return; /* BUG: invalid order, returns without go_wg_done */
+    go_wg_done(&b->wg);
+}
+
+static void collector(void *arg)
+{
+    struct batch *b = arg;
+    go_wg_wait(&b->wg);
+    go_chan_close(b->done);
+}
+
+static int bug_forgotten_done(void)
+{
+    struct batch b = { .done = go_chan_make(0, 0) };
+    go_wg_add(&b.wg, 5);
+    for (int i = 0; i < 5; i++)
+        go(validate, &b);
+    go(collector, &b);
+    go_chan_recv(b.done, NULL);
+    printf("batch validated\n");
+    return 0;
+}
+
+/* ---- bug 3: two shutdown paths close the same channel ------------------- */
+
+static go_chan *quit;
+
+static void on_signal(void *arg)
+{
+    (void)arg;
+    go_chan_close(quit);
+}
+
+static int bug_double_close(void)
+{
+    quit = go_chan_make(0, 0);
+    go(on_signal, NULL);
+    go_sleep(1000000);
+    go_chan_close(quit); /* BUG: the signal handler goroutine closed it */
+    printf("shut down\n");
+    return 0;
+}
+
+/* ---- driver --------------------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    const char *what;
+    int (*run)(void);
+} bugs[] = {
+    { "close-while-sending",
+      "each worker closes the results channel when it finishes",
+      bug_close_while_sending },
+    { "forgotten-done",
+      "an error path returns without go_wg_done",
+      bug_forgotten_done },
+    { "double-close",
+      "two shutdown paths close the same channel",
+      bug_double_close },
+};
+#define NBUGS (sizeof bugs / sizeof bugs[0])
+
+int main(int argc, char **argv)
+{
+    if (argc == 2) {
+        for (size_t i = 0; i < NBUGS; i++)
+            if (!strcmp(argv[1], bugs[i].name))
+                return bugs[i].run();
+        fprintf(stderr, "demo_buggy: no bug named '%s'\n", argv[1]);
+        return 2;
+    }
+    for (size_t i = 0; i < NBUGS; i++) {
+        printf("\n=== bug %zu: %s (%s)\n\n", i + 1, bugs[i].name,
+               bugs[i].what);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/proc/self/exe", argv[0], bugs[i].name, (char *)NULL);
+            _exit(127);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        if (WIFSIGNALED(status))
+            printf("\n--> gosan stopped the program (signal %d)\n",
+                   WTERMSIG(status));
+        else
+            printf("\n--> exit status %d\n", WEXITSTATUS(status));
+    }
+    return 0;
+}
