@@ -132,4 +132,88 @@ int rep_symbolize_stack(const uintptr_t *pcs, int n, bool first_exact,
                         const struct rep_stack_filter *filter,
                         struct rep_frame *out, int max);
 
+/* ---- reports ------------------------------------------------------- */
+
+/* Report kinds. The strings (rep_kind_name) are the stable names used in
+ * JSON, JUnit and suppressions. */
+enum rep_kind {
+    REP_DATA_RACE = 0,
+    REP_GOROUTINE_LEAK,
+    REP_DEADLOCK,
+    REP_LOCK_ORDER_INVERSION,
+    REP_SEND_ON_CLOSED_CHANNEL,
+    REP_CLOSE_OF_CLOSED_CHANNEL,
+    REP_CLOSE_OF_NIL_CHANNEL,
+    REP_NEGATIVE_WAITGROUP,
+    REP_WAITGROUP_REUSE,
+    REP_UNLOCK_OF_UNLOCKED_MUTEX,
+    REP_RUNLOCK_OF_UNLOCKED_RWMUTEX,
+    REP_COND_WAIT_UNLOCKED,
+    REP_SYNC_COPIED,
+    REP_SEMAPHORE_OVERRELEASE,
+    REP_CHANNEL_FREE_IN_USE,
+    REP_MUTEX_MISUSE,
+    REP_THREAD_LEAK,
+    REP_EXIT_HOLDING_LOCK,
+    REP_STACK_OVERFLOW,
+    REP_KIND_COUNT
+};
+
+const char *rep_kind_name(enum rep_kind k);
+
+#define REP_MAX_STACKS 12
+
+/* One titled stack of a report: "Write at 0x... by goroutine 7:". */
+struct rep_stack {
+    char title[256];
+    uint64_t goroutine;     /* 0: not a goroutine */
+    uint32_t thread;        /* OS thread number (T<n>), 0 if none */
+    int npcs;
+    uintptr_t pcs[REP_MAX_FRAMES];
+    bool first_exact;       /* pcs[0] is the instruction itself */
+    const char *note;       /* printed instead of frames when npcs == 0 */
+    /* Already symbolized frames (golden tests): used instead of pcs. */
+    const struct rep_frame *frames;
+    int nframes;
+};
+
+/* struct rep_report is a finding, as plain data: built by the detectors,
+ * rendered by text.c (Go's format) and json.c (JSON Lines). */
+struct rep_report {
+    enum rep_kind kind;
+    const char *headline;   /* "WARNING: DATA RACE" */
+    char message[1024];     /* lines printed after the headline, may be "" */
+    int nstacks;
+    struct rep_stack stacks[REP_MAX_STACKS];
+    /* Filter for the runtime's and detector's own frames (may be NULL). */
+    const struct rep_stack_filter *filter;
+    /* Deduplication key (0: derived from the first two stacks). */
+    uint64_t dedupe_key;
+};
+
+void rep_report_init(struct rep_report *r, enum rep_kind kind,
+                     const char *headline);
+/* rep_report_stack adds a stack section; pcs may be NULL (filled later). */
+struct rep_stack *rep_report_stack(struct rep_report *r, const uintptr_t *pcs,
+                                   int npcs, const char *title_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void rep_report_message(struct rep_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* rep_emit renders r to the report stream and the JSON file, unless an
+ * equal report was emitted before (suppress_equal_stacks). Returns true if
+ * it was emitted. */
+bool rep_emit(struct rep_report *r);
+/* rep_emitted counts emitted reports (the exit status depends on it). */
+uint64_t rep_emitted(void);
+/* rep_install_exit_status makes a process that emitted reports exit with
+ * GOSAN_OPTIONS=exitcode (default 66) when it exits normally, like TSan
+ * and Go's race detector. Idempotent. */
+void rep_install_exit_status(void);
+
+/* Renderers (pure: data in, text out). */
+size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap);
+/* rep_render_json returns a malloc'ed JSON object (one line, no newline). */
+char *rep_render_json(const struct rep_report *r, int pid);
+
 #endif

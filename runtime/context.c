@@ -246,6 +246,8 @@ go_ctx *go_ctx_with_timeout(go_ctx *parent, int64_t ns)
 
 go_ctx *go_ctx_with_value(go_ctx *parent, const void *key, void *val)
 {
+    if (!key)
+        rt__throw_user("panic: nil key");
     go_ctx *ctx = new_node(parent, CTX_VALUE);
     ctx->key = key;
     ctx->val = val;
@@ -289,8 +291,14 @@ int go_ctx_err(go_ctx *ctx)
     if (!c)
         return GO_CTX_OK;
     int err = atomic_load_explicit(&c->err, memory_order_acquire);
-    if (err != GO_CTX_OK && RT_HOOKS_ON())
-        RT_HOOK(acquire, rt__getg_fast(), c);
+    if (err != GO_CTX_OK) {
+        /* cancel sets err and closes done under the lock: wait for it to
+         * finish, so that an error is never seen with done still open. */
+        rt__lock(&c->lock);
+        rt__unlock(&c->lock);
+        if (RT_HOOKS_ON())
+            RT_HOOK(acquire, rt__getg_fast(), c);
+    }
     return err;
 }
 

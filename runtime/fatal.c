@@ -137,6 +137,53 @@ RT_NORETURN void rt__throw_user(const char *fmt, ...)
     die("", fmt, ap);
 }
 
+static enum rep_kind misuse_kind(enum rt_misuse kind)
+{
+    switch (kind) {
+    case RT_MISUSE_SEND_ON_CLOSED: return REP_SEND_ON_CLOSED_CHANNEL;
+    case RT_MISUSE_CLOSE_OF_CLOSED: return REP_CLOSE_OF_CLOSED_CHANNEL;
+    case RT_MISUSE_CLOSE_OF_NIL: return REP_CLOSE_OF_NIL_CHANNEL;
+    case RT_MISUSE_NEGATIVE_WAITGROUP: return REP_NEGATIVE_WAITGROUP;
+    case RT_MISUSE_WAITGROUP_REUSE: return REP_WAITGROUP_REUSE;
+    case RT_MISUSE_WAITGROUP_CONCURRENT_ADD: return REP_WAITGROUP_REUSE;
+    case RT_MISUSE_UNLOCK_OF_UNLOCKED: return REP_UNLOCK_OF_UNLOCKED_MUTEX;
+    case RT_MISUSE_RUNLOCK_OF_UNLOCKED: return REP_RUNLOCK_OF_UNLOCKED_RWMUTEX;
+    case RT_MISUSE_RWUNLOCK_OF_UNLOCKED: return REP_UNLOCK_OF_UNLOCKED_MUTEX;
+    case RT_MISUSE_COND_WAIT_UNLOCKED: return REP_COND_WAIT_UNLOCKED;
+    case RT_MISUSE_COND_COPIED: return REP_SYNC_COPIED;
+    case RT_MISUSE_SEMAPHORE_RELEASE: return REP_SEMAPHORE_OVERRELEASE;
+    case RT_MISUSE_CHAN_FREE_IN_USE: return REP_CHANNEL_FREE_IN_USE;
+    case RT_MISUSE_COUNT: break;
+    }
+    return REP_MUTEX_MISUSE;
+}
+
+/* report_misuse is the runtime's own report, without a detector: Go's
+ * panic text and the goroutine's stack, as a report (counted for the exit
+ * status, and in the JSON output when asked for). */
+static void report_misuse(struct rt_g *g, enum rt_misuse kind)
+{
+    char headline[256];
+    snprintf(headline, sizeof headline, "%s%s",
+             rt_misuse_is_fatal(kind) ? "fatal error: " : "panic: ",
+             rt_misuse_message(kind));
+    struct rep_report r;
+    rep_report_init(&r, misuse_kind(kind), headline);
+    r.filter = rt_stack_filter();
+    uintptr_t pcs[REP_MAX_FRAMES];
+    int n = rep_backtrace(pcs, REP_MAX_FRAMES, 1);
+    struct rep_stack *s = rep_report_stack(&r, pcs, n,
+                                           "goroutine %llu [running]:",
+                                           (unsigned long long)(g ? g->id
+                                                                  : 0));
+    if (s)
+        s->goroutine = g ? g->id : 0;
+    /* Every misuse is its own event: a panic is never deduplicated. */
+    r.dedupe_key = (uint64_t)rep_emitted() * 0x9e3779b97f4a7c15ull + 1 +
+                   (uint64_t)kind;
+    rep_emit(&r);
+}
+
 void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,
                 uintptr_t pc)
 {
@@ -146,10 +193,7 @@ void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,
     bool halt = rep_options()->halt_on_error;
     if (!reported) {
         flush_stdio();
-        rep_printf("%s%s\n\n", rt_misuse_is_fatal(kind) ? "fatal error: "
-                                                          : "panic: ",
-                   rt_misuse_message(kind));
-        rt__print_current_goroutine();
+        report_misuse(g, kind);
     }
     if (halt) {
         arm_death_timer();

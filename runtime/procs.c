@@ -194,16 +194,26 @@ double rt__cgroup_cpu_limit(const char *proc_cgroup, const char *mountinfo,
     return limit;
 }
 
+/* env_procs parses $GOMAXPROCS: a positive integer, or 0 for anything
+ * else (which Go ignores). */
+static int env_procs(const char *env)
+{
+    if (!env || !*env)
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(env, &end, 10);
+    if (errno || *end != '\0' || v <= 0 || v > INT_MAX)
+        return 0;
+    return (int)v;
+}
+
 /* rt__procs_compute combines the sources; see the file comment. */
 int rt__procs_compute(const char *env, int ncpu, double cgroup_limit)
 {
-    if (env && *env) {
-        char *end;
-        errno = 0;
-        long v = strtol(env, &end, 10);
-        if (!errno && *end == '\0' && v > 0 && v <= INT_MAX)
-            return (int)v;
-    }
+    int from_env = env_procs(env);
+    if (from_env)
+        return from_env;
     int n = ncpu > 0 ? ncpu : 1;
     if (cgroup_limit > 0) {
         /* Go 1.25: a limit is rounded up and never taken below 2 (a
@@ -227,9 +237,11 @@ int rt__default_procs(void)
     if (ncpu <= 0)
         ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
     const char *env = getenv("GOMAXPROCS");
-    double limit = -1;
-    if (!env || !*env)
-        limit = rt__cgroup_cpu_limit("/proc/self/cgroup",
-                                     "/proc/self/mountinfo", "");
-    return rt__procs_compute(env, ncpu, limit);
+    /* A value that is not a positive integer is ignored entirely, as in
+     * Go: the default, cgroup limit included, applies. */
+    if (env_procs(env))
+        return env_procs(env);
+    double limit = rt__cgroup_cpu_limit("/proc/self/cgroup",
+                                        "/proc/self/mountinfo", "");
+    return rt__procs_compute(NULL, ncpu, limit);
 }

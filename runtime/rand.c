@@ -14,12 +14,18 @@
 
 static __thread uint64_t rand_state __attribute__((tls_model("initial-exec")));
 
+/* seed: with select_seed, a function of the seed and the M's number only,
+ * so that a run with GOMAXPROCS=1 (one M runs every goroutine) makes the
+ * same choices every time; otherwise the clock and the thread. */
 static uint64_t seed(void)
 {
     uint64_t s = rep_options()->select_seed;
+    if (s) {
+        struct rt_m *m = rt__getm();
+        uint64_t who = m ? (uint64_t)m->id + 1 : 0x5bd1e995u;
+        return s * 0x9e3779b97f4a7c15ull + who;
+    }
     uint64_t tid = (uint64_t)syscall(SYS_gettid);
-    if (s)
-        return s * 0x9e3779b97f4a7c15ull + tid;
     return (uint64_t)rt__nanotime() ^ (tid << 32) ^ (uintptr_t)&rand_state;
 }
 

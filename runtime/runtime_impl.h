@@ -356,6 +356,7 @@ struct rt_sched {
 
     struct rt_g *gfree;        /* global free goroutines; gfree_lock */
     int32_t ngfree;
+    int32_t ngfree_low;        /* lowest ngfree since the last scavenge */
     struct rt_lock gfree_lock;
 
     _Atomic uint64_t goid_gen; /* next goroutine id batch */
@@ -483,6 +484,12 @@ void rt__gslot_free(struct rt_g *g);
 void rt__stack_init(void);
 void rt__stack_thread_init(struct rt_m *m);
 bool rt__stack_check_canary(struct rt_g *g);
+/* rt__stack_scavenge returns to the OS the memory of cached goroutine
+ * slots that the program did not need since the last call (sysmon calls
+ * it about once a second); returns how many slots it released. */
+size_t rt__stack_scavenge(void);
+/* rt__stack_scavenge_pending: there is something to scavenge. */
+bool rt__stack_scavenge_pending(void);
 void rt__stack_switch_checks(struct rt_g *g);
 void rt__allg_add(struct rt_g *g);
 

@@ -245,18 +245,16 @@ static uint64_t new_goid(struct rt_p *p)
     return p->goid_next++;
 }
 
-void rt__gslot_release(struct rt_g *list);
-size_t rt__gslot_hot_limit(void);
 
 /* gfput caches an exited goroutine (with its stack) on p, spilling to the
- * global cache, and returns memory beyond the hot limit to the OS. */
+ * global cache. Memory goes back to the OS later, in the background, for
+ * slots the program has not needed for a while (rt__stack_scavenge). */
 static void gfput(struct rt_p *p, struct rt_g *g)
 {
     g->sched_link = p->gfree;
     p->gfree = g;
     if (++p->gfree_count < GFREE_LOCAL_MAX)
         return;
-    struct rt_g *spill = NULL;
     rt__lock(&rt__sched.gfree_lock);
     while (p->gfree_count > GFREE_LOCAL_KEEP) {
         struct rt_g *x = p->gfree;
@@ -266,17 +264,7 @@ static void gfput(struct rt_p *p, struct rt_g *g)
         rt__sched.gfree = x;
         rt__sched.ngfree++;
     }
-    size_t limit = rt__gslot_hot_limit();
-    while ((size_t)rt__sched.ngfree > limit) {
-        struct rt_g *x = rt__sched.gfree;
-        rt__sched.gfree = x->sched_link;
-        rt__sched.ngfree--;
-        x->sched_link = spill;
-        spill = x;
-    }
     rt__unlock(&rt__sched.gfree_lock);
-    if (spill)
-        rt__gslot_release(spill);
 }
 
 /* gfget returns a free goroutine slot: p's cache, the global cache (moving
@@ -293,6 +281,8 @@ static struct rt_g *gfget(struct rt_p *p)
             p->gfree = x;
             p->gfree_count++;
         }
+        if (rt__sched.ngfree < rt__sched.ngfree_low)
+            rt__sched.ngfree_low = rt__sched.ngfree;
         rt__unlock(&rt__sched.gfree_lock);
     }
     if (p && p->gfree) {
@@ -307,6 +297,8 @@ static struct rt_g *gfget(struct rt_p *p)
         if (g) {
             rt__sched.gfree = g->sched_link;
             rt__sched.ngfree--;
+            if (rt__sched.ngfree < rt__sched.ngfree_low)
+                rt__sched.ngfree_low = rt__sched.ngfree;
         }
         rt__unlock(&rt__sched.gfree_lock);
         if (g)
@@ -324,7 +316,7 @@ uint64_t go_spawn(go_fn fn, void *arg)
     struct rt_m *m = rt__getm();
     struct rt_p *p = m ? m->p : NULL;
     if (rt_unlikely(fn == NULL))
-        RT_THROW("go_spawn: nil function");
+        rt__throw_user("panic: go of nil func value");
 
     struct rt_g *ng = gfget(p);
     ng->fn = fn;
@@ -848,7 +840,8 @@ void go_syscall_enter(void)
     struct rt_p *p = m->p;
     if (rt_unlikely(atomic_load_explicit(&g->status, memory_order_relaxed)
                     == RT_G_SYSCALL))
-        RT_THROW("go_syscall_enter: already in a system call");
+        rt__throw_user("panic: go_syscall_enter: already in a system call "
+                       "(calls may not nest)");
     atomic_fetch_add_explicit(&p->syscalltick, 1, memory_order_relaxed);
     m->oldp = p;
     atomic_store_explicit(&g->status, RT_G_SYSCALL, memory_order_release);
@@ -864,7 +857,7 @@ void go_syscall_exit(void)
         return;
     if (rt_unlikely(atomic_load_explicit(&g->status, memory_order_relaxed)
                     != RT_G_SYSCALL))
-        RT_THROW("go_syscall_exit without go_syscall_enter");
+        rt__throw_user("panic: go_syscall_exit without go_syscall_enter");
     struct rt_m *m = rt__getm();
     struct rt_p *p = m->oldp;
     m->oldp = NULL;
@@ -961,9 +954,17 @@ static struct rt_g *register_external(bool is_first)
 void *rt__g0_stack_alloc(size_t size, uintptr_t *lo, uintptr_t *hi);
 
 /* become_main makes the calling (main) thread M0 and its flow goroutine 1,
- * running on the thread's own stack; M0's g0 gets a mapped stack. */
-static void become_main(void)
+ * running on the thread's own stack; M0's g0 gets a mapped stack. Returns
+ * false (changing nothing) if no P is free to give it, which can only
+ * happen when the main thread enters the runtime after other threads
+ * started it. */
+static bool become_main(void)
 {
+    rt__lock(&rt__sched.lock);
+    struct rt_p *p = rt__pidleget();
+    rt__unlock(&rt__sched.lock);
+    if (!p)
+        return false;
     struct rt_m *m = rt__newm_struct();
     m->tid = (pid_t)syscall(SYS_gettid);
     m->thread = pthread_self();
@@ -990,10 +991,8 @@ static void become_main(void)
     m->curg = g;
     rt__tls_m = m;
     rt__stack_thread_init(m);
-    rt__lock(&rt__sched.lock);
-    struct rt_p *p = rt__pidleget();
-    rt__unlock(&rt__sched.lock);
     rt__acquirep(m, p);
+    return true;
 }
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -1003,6 +1002,7 @@ static void init_runtime(void)
 {
     init_tid = (pid_t)syscall(SYS_gettid);
     rep_options();
+    rep_install_exit_status();
     rt__hooks_init();
     pthread_key_create(&external_key, external_destructor);
     atomic_store(&rt__sched.goid_gen, 2);
@@ -1028,9 +1028,13 @@ static RT_NOINLINE struct rt_g *getg_slow(void)
         return m->curg ? m->curg : &m->g0;
     if (rt__tls_ext_g)
         return rt__tls_ext_g;
-    bool first = (pid_t)syscall(SYS_gettid) == init_tid &&
-                 rt__sched.main_g == NULL;
-    return register_external(first);
+    /* Goroutine 1 is the main thread's flow, whenever it first comes. */
+    if (getpid() == (pid_t)syscall(SYS_gettid) && rt__sched.main_g == NULL) {
+        if (become_main())
+            return rt__tls_m->curg;
+        return register_external(true);
+    }
+    return register_external(false);
 }
 
 /* ---- public goroutine API --------------------------------------------------- */

@@ -219,30 +219,78 @@ struct rt_g *rt__gslot_alloc(void)
     return g;
 }
 
-/* rt__gslot_release returns the memory of pooled slots beyond the hot
- * limit to the OS. list is linked through sched_link; n its length. */
-void rt__gslot_release(struct rt_g *list)
+/* release_cold returns the memory of the n slots in v to the OS and keeps
+ * them as cold slots. Adjacent slots are released with one madvise: on
+ * these VMs a call costs ~80 us whatever its size, and DONTNEED keeps the
+ * guard markers inside the range. */
+static int compare_addr(const void *a, const void *b)
 {
-    while (list) {
-        struct rt_g *g = list;
-        list = g->sched_link;
-        char *slot = (char *)g + G_AREA - stacks.slot_size;
-        char *lo = slot + stacks.guard_size;
-        /* The canary word (if any) goes too; rt__gslot_alloc rewrites it. */
-        if (madvise(lo, (size_t)((char *)g + G_AREA - lo), MADV_DONTNEED))
-            RT_THROW("madvise(MADV_DONTNEED) of a stack: %s", strerror(errno));
-        rt__lock(&stacks.lock);
-        if (stacks.ncold == stacks.cold_cap) {
-            size_t cap = stacks.cold_cap ? stacks.cold_cap * 2 : 1024;
-            struct rt_g **a = realloc(stacks.cold_slots, cap * sizeof *a);
-            if (!a)
-                RT_THROW("out of memory tracking cold stacks");
-            stacks.cold_slots = a;
-            stacks.cold_cap = cap;
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void release_cold(struct rt_g **v, size_t n)
+{
+    qsort(v, n, sizeof *v, compare_addr);
+    size_t i = 0;
+    while (i < n) {
+        char *lo = (char *)v[i] + G_AREA - stacks.slot_size + stacks.guard_size;
+        char *hi = (char *)v[i] + G_AREA;
+        size_t j = i + 1;
+        while (j < n && (char *)v[j] + G_AREA - stacks.slot_size == hi) {
+            hi = (char *)v[j] + G_AREA;
+            j++;
         }
-        stacks.cold_slots[stacks.ncold++] = g;
-        rt__unlock(&stacks.lock);
+        if (madvise(lo, (size_t)(hi - lo), MADV_DONTNEED))
+            RT_THROW("madvise(MADV_DONTNEED) of stacks: %s", strerror(errno));
+        i = j;
     }
+    rt__lock(&stacks.lock);
+    if (stacks.ncold + n > stacks.cold_cap) {
+        size_t cap = stacks.cold_cap ? stacks.cold_cap : 1024;
+        while (cap < stacks.ncold + n)
+            cap *= 2;
+        struct rt_g **a = realloc(stacks.cold_slots, cap * sizeof *a);
+        if (!a)
+            RT_THROW("out of memory tracking cold stacks");
+        stacks.cold_slots = a;
+        stacks.cold_cap = cap;
+    }
+    memcpy(stacks.cold_slots + stacks.ncold, v, n * sizeof *v);
+    stacks.ncold += n;
+    rt__unlock(&stacks.lock);
+}
+
+bool rt__stack_scavenge_pending(void)
+{
+    return (size_t)rt__sched.ngfree > stacks.hot_limit;
+}
+
+size_t rt__stack_scavenge(void)
+{
+    /* What stayed unused in the global cache for a whole period, beyond
+     * the hot limit, goes (Go's background scavenger, in miniature). */
+    rt__lock(&rt__sched.gfree_lock);
+    int32_t low = rt__sched.ngfree_low < rt__sched.ngfree
+                      ? rt__sched.ngfree_low
+                      : rt__sched.ngfree;
+    long excess = (long)low - (long)stacks.hot_limit;
+    struct rt_g **v = NULL;
+    size_t n = 0;
+    if (excess > 0)
+        v = malloc((size_t)excess * sizeof *v);
+    while (v && n < (size_t)excess && rt__sched.gfree) {
+        struct rt_g *g = rt__sched.gfree;
+        rt__sched.gfree = g->sched_link;
+        rt__sched.ngfree--;
+        v[n++] = g;
+    }
+    rt__sched.ngfree_low = rt__sched.ngfree;
+    rt__unlock(&rt__sched.gfree_lock);
+    if (n)
+        release_cold(v, n);
+    free(v);
+    return n;
 }
 
 size_t rt__gslot_hot_limit(void)

@@ -12,7 +12,9 @@
  *    on the bet that the current one blocks soon);
  *  - asks a goroutine that has run for 10 ms without a scheduling point to
  *    yield at its next runtime call (cooperative preemption);
- *  - starts an M for overdue timers when every M is busy.
+ *  - starts an M for overdue timers when every M is busy;
+ *  - once a second, returns to the OS the memory of goroutine stacks that
+ *    stayed unused in the cache (rt__stack_scavenge).
  * When every P is idle it sleeps until woken (entering a system call or
  * starting an M wakes it), so an idle program costs no CPU.
  */
@@ -27,6 +29,7 @@
 #define SYSMON_MIN_DELAY_US 20
 #define SYSMON_MAX_DELAY_US 10000
 #define FORCE_PREEMPT_NS (10 * 1000 * 1000)
+#define SCAVENGE_PERIOD_NS (1000 * 1000 * 1000)
 
 static bool sysmon_started;
 
@@ -115,6 +118,7 @@ static void *sysmon(void *arg)
     prctl(PR_SET_TIMERSLACK, 1UL);
     int64_t delay = SYSMON_MIN_DELAY_US;
     int idle = 0;
+    int64_t last_scavenge = rt__nanotime();
     for (;;) {
         if (idle == 0)
             delay = SYSMON_MIN_DELAY_US;
@@ -125,6 +129,11 @@ static void *sysmon(void *arg)
         struct timespec ts = { 0, (long)delay * 1000 };
         nanosleep(&ts, NULL);
 
+        int64_t now = rt__nanotime();
+        if (now - last_scavenge >= SCAVENGE_PERIOD_NS) {
+            last_scavenge = now;
+            rt__stack_scavenge();
+        }
         int32_t procs = atomic_load(&rt__sched.gomaxprocs);
         if (atomic_load(&rt__sched.npidle) >= procs) {
             /* Nothing runs: sleep until somebody starts running. */
@@ -134,11 +143,15 @@ static void *sysmon(void *arg)
                 atomic_store(&rt__sched.sysmon_wait, true);
                 rt__unlock(&rt__sched.lock);
                 /* Until somebody starts running, or the next timer (its
-                 * M may start without telling us). */
+                 * M may start without telling us), or the next scavenge. */
                 int64_t next = rt__timers_next();
+                if (rt__stack_scavenge_pending() &&
+                    last_scavenge + SCAVENGE_PERIOD_NS < next)
+                    next = last_scavenge + SCAVENGE_PERIOD_NS;
                 int64_t ns = next == INT64_MAX ? -1 : next - rt__nanotime();
-                if (ns > 0 || ns < 0)
-                    rt__note_tsleep(&rt__sched.sysmon_note, ns);
+                if (ns >= 0 && ns < 1000)
+                    ns = 1000;
+                rt__note_tsleep(&rt__sched.sysmon_note, ns);
                 /* Woken, or timed out: either way nobody may wake this
                  * sleep any more (a waker that got in first already did;
                  * the note is cleared before the next sleep). */
@@ -150,7 +163,6 @@ static void *sysmon(void *arg)
             }
             rt__unlock(&rt__sched.lock);
         }
-        int64_t now = rt__nanotime();
         if (retake(now) > 0)
             idle = 0;
         else

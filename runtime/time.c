@@ -114,6 +114,12 @@ void go_ticker_stop(go_ticker *t)
     if (!t)
         return;
     rt__timer_stop(&t->timer);
-    go_chan_free(t->c);
+    /* Go's Stop leaves a goroutine that waits for a tick waiting forever
+     * (not a misuse): then the channel cannot be freed, it stays with it. */
+    rt__lock(&t->c->lock);
+    bool waited_on = t->c->recvq.first != NULL;
+    rt__unlock(&t->c->lock);
+    if (!waited_on)
+        go_chan_free(t->c);
     free(t);
 }

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file implements building and emitting reports: the kinds and their
+ * names, the stacks of a report, deduplication (each finding is printed
+ * once: same kind, same code locations), and emission to the report
+ * stream and, if GOSAN_OPTIONS=report_json=PATH is set, to a JSON Lines
+ * file. Rendering itself is in text.c and json.c.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reports.h"
+
+static const char *const kind_names[REP_KIND_COUNT] = {
+    [REP_DATA_RACE] = "data-race",
+    [REP_GOROUTINE_LEAK] = "goroutine-leak",
+    [REP_DEADLOCK] = "deadlock",
+    [REP_LOCK_ORDER_INVERSION] = "lock-order-inversion",
+    [REP_SEND_ON_CLOSED_CHANNEL] = "send-on-closed-channel",
+    [REP_CLOSE_OF_CLOSED_CHANNEL] = "close-of-closed-channel",
+    [REP_CLOSE_OF_NIL_CHANNEL] = "close-of-nil-channel",
+    [REP_NEGATIVE_WAITGROUP] = "negative-waitgroup",
+    [REP_WAITGROUP_REUSE] = "waitgroup-reuse",
+    [REP_UNLOCK_OF_UNLOCKED_MUTEX] = "unlock-of-unlocked-mutex",
+    [REP_RUNLOCK_OF_UNLOCKED_RWMUTEX] = "runlock-of-unlocked-rwmutex",
+    [REP_COND_WAIT_UNLOCKED] = "cond-wait-without-lock",
+    [REP_SYNC_COPIED] = "sync-object-copied",
+    [REP_SEMAPHORE_OVERRELEASE] = "semaphore-overrelease",
+    [REP_CHANNEL_FREE_IN_USE] = "channel-free-in-use",
+    [REP_MUTEX_MISUSE] = "mutex-misuse",
+    [REP_THREAD_LEAK] = "thread-leak",
+    [REP_EXIT_HOLDING_LOCK] = "exit-holding-lock",
+    [REP_STACK_OVERFLOW] = "stack-overflow",
+};
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == REP_KIND_COUNT,
+               "a name for every report kind");
+
+const char *rep_kind_name(enum rep_kind k)
+{
+    if ((unsigned)k >= REP_KIND_COUNT || !kind_names[k])
+        return "unknown";
+    return kind_names[k];
+}
+
+void rep_report_init(struct rep_report *r, enum rep_kind kind,
+                     const char *headline)
+{
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->headline = headline;
+}
+
+struct rep_stack *rep_report_stack(struct rep_report *r, const uintptr_t *pcs,
+                                   int npcs, const char *title_fmt, ...)
+{
+    if (r->nstacks == REP_MAX_STACKS)
+        return NULL;
+    struct rep_stack *s = &r->stacks[r->nstacks++];
+    memset(s, 0, sizeof *s);
+    va_list ap;
+    va_start(ap, title_fmt);
+    vsnprintf(s->title, sizeof s->title, title_fmt, ap);
+    va_end(ap);
+    if (npcs > REP_MAX_FRAMES)
+        npcs = REP_MAX_FRAMES;
+    if (pcs && npcs > 0) {
+        memcpy(s->pcs, pcs, (size_t)npcs * sizeof *pcs);
+        s->npcs = npcs;
+    }
+    return s;
+}
+
+void rep_report_message(struct rep_report *r, const char *fmt, ...)
+{
+    size_t len = strlen(r->message);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message + len, sizeof r->message - len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- deduplication ------------------------------------------------------- */
+
+#define SEEN_SIZE 4096
+
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t seen[SEEN_SIZE];
+static uint64_t nseen;
+static _Atomic uint64_t emitted;
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t default_key(const struct rep_report *r)
+{
+    uint64_t h = mix(0, (uint64_t)r->kind + 1);
+    for (int i = 0; i < r->nstacks && i < 2; i++) {
+        const struct rep_stack *s = &r->stacks[i];
+        uintptr_t top = s->npcs ? s->pcs[0] : 0;
+        h = mix(h, top);
+    }
+    return h ? h : 1;
+}
+
+/* first_seen records key; false if it was there already. */
+static bool first_seen(uint64_t key)
+{
+    for (uint64_t i = 0; i < nseen && i < SEEN_SIZE; i++)
+        if (seen[i] == key)
+            return false;
+    seen[nseen++ % SEEN_SIZE] = key;
+    return true;
+}
+
+static void write_json(const struct rep_report *r)
+{
+    const char *path = rep_options()->report_json;
+    if (!path[0])
+        return;
+    char *line = rep_render_json(r, (int)getpid());
+    if (!line)
+        return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        size_t len = strlen(line);
+        line[len] = '\n'; /* render_json leaves room for it */
+        /* One write per line: appends from several processes do not
+         * interleave. */
+        ssize_t w = write(fd, line, len + 1);
+        (void)w;
+        close(fd);
+    }
+    free(line);
+}
+
+bool rep_emit(struct rep_report *r)
+{
+    uint64_t key = r->dedupe_key ? r->dedupe_key : default_key(r);
+    pthread_mutex_lock(&emit_lock);
+    bool first = !rep_options()->suppress_equal_stacks || first_seen(key);
+    pthread_mutex_unlock(&emit_lock);
+    if (!first)
+        return false;
+    size_t cap = 128 * 1024;
+    char *buf = malloc(cap);
+    if (!buf)
+        return false;
+    size_t len = rep_render_text(r, buf, cap);
+    /* Reports from several goroutines must not interleave. */
+    pthread_mutex_lock(&emit_lock);
+    rep_write(buf, len);
+    write_json(r);
+    pthread_mutex_unlock(&emit_lock);
+    free(buf);
+    atomic_fetch_add(&emitted, 1);
+    return true;
+}
+
+uint64_t rep_emitted(void)
+{
+    return atomic_load(&emitted);
+}
+
+/* ---- exit status ------------------------------------------------------------ */
+
+static void exit_status(void)
+{
+    uint64_t n = rep_emitted();
+    if (n == 0)
+        return;
+    /* _exit skips the rest of exit(): flush the program's output first. */
+    fflush(NULL);
+    rep_printf("gosan: %llu report%s; exit status %d\n",
+               (unsigned long long)n, n == 1 ? "" : "s",
+               rep_options()->exitcode);
+    _exit(rep_options()->exitcode);
+}
+
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+static void install(void)
+{
+    atexit(exit_status);
+}
+
+void rep_install_exit_status(void)
+{
+    pthread_once(&exit_once, install);
+}

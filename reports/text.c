@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file renders a report as text, in the format of Go's race detector
+ * (2-space function, 6-space file:line indentation; sections separated by
+ * blank lines; the block between "==================" banners), followed
+ * by a grep-able summary line in TSan's style:
+ *
+ *   ==================
+ *   WARNING: DATA RACE
+ *   Write at 0x7b0400000010 by goroutine 7:
+ *     worker()
+ *         /src/x.c:42 +0x1d
+ *
+ *   Previous read at 0x7b0400000010 by main goroutine:
+ *     main()
+ *         /src/x.c:60 +0x5a
+ *
+ *   Goroutine 7 (running) created at:
+ *     main()
+ *         /src/x.c:55 +0x44
+ *   SUMMARY: gosan: data-race /src/x.c:42 in worker
+ *   ==================
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports.h"
+
+#define BANNER "=================="
+
+struct out {
+    char *buf;
+    size_t cap, len;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+    if (o->len >= o->cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+    if (o->len > o->cap)
+        o->len = o->cap;
+}
+
+/* stack_frames gives the frames of a stack section: the pre-symbolized
+ * ones, or its pcs symbolized and filtered. *owned is set when the caller
+ * must free the array. */
+static int stack_frames(const struct rep_report *r, const struct rep_stack *s,
+                        struct rep_frame **frames, bool *owned)
+{
+    *owned = false;
+    if (s->nframes) {
+        *frames = (struct rep_frame *)s->frames;
+        return s->nframes;
+    }
+    if (!s->npcs)
+        return 0;
+    int max = REP_MAX_FRAMES * 2;
+    *frames = malloc((size_t)max * sizeof **frames);
+    if (!*frames)
+        return 0;
+    *owned = true;
+    return rep_symbolize_stack(s->pcs, s->npcs, s->first_exact, r->filter,
+                               *frames, max);
+}
+
+size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
+{
+    struct out o = { buf, cap, 0 };
+    put(&o, BANNER "\n%s\n", r->headline);
+    if (r->message[0]) {
+        put(&o, "%s", r->message);
+        if (r->message[strlen(r->message) - 1] != '\n')
+            put(&o, "\n");
+    }
+    const char *sum_func = NULL, *sum_file = NULL;
+    int sum_line = 0;
+    for (int i = 0; i < r->nstacks; i++) {
+        const struct rep_stack *s = &r->stacks[i];
+        if (i > 0 || r->message[0])
+            put(&o, "\n");
+        put(&o, "%s\n", s->title);
+        struct rep_frame *frames;
+        bool owned;
+        int n = stack_frames(r, s, &frames, &owned);
+        if (n == 0)
+            put(&o, "  %s\n", s->note ? s->note
+                                      : "[failed to restore the stack]");
+        for (int j = 0; j < n; j++) {
+            put(&o, "  %s()\n      %s:%d +0x%lx\n", frames[j].function,
+                rep_strip_path(frames[j].file), frames[j].line,
+                (unsigned long)frames[j].fn_offset);
+        }
+        if (!sum_func && n > 0) {
+            /* The first user frame of the first stack names the finding. */
+            sum_func = strdup(frames[0].function);
+            sum_file = strdup(rep_strip_path(frames[0].file));
+            sum_line = frames[0].line;
+        }
+        if (owned)
+            free(frames);
+    }
+    if (sum_func)
+        put(&o, "SUMMARY: gosan: %s %s:%d in %s\n", rep_kind_name(r->kind),
+            sum_file, sum_line, sum_func);
+    else
+        put(&o, "SUMMARY: gosan: %s\n", rep_kind_name(r->kind));
+    put(&o, BANNER "\n");
+    free((void *)sum_func);
+    free((void *)sum_file);
+    return o.len;
+}
