@@ -41,9 +41,11 @@ char *rep_render_json(const struct rep_report *r, int pid)
     json_object_object_add(root, "headline",
                            json_object_new_string(r->headline));
     json_object_object_add(root, "pid", json_object_new_int(pid));
-    if (r->message[0])
-        json_object_object_add(root, "message",
-                               json_object_new_string(r->message));
+    if (r->message[0] || r->trailer[0]) {
+        char msg[sizeof r->message + sizeof r->trailer];
+        snprintf(msg, sizeof msg, "%s%s", r->message, r->trailer);
+        json_object_object_add(root, "message", json_object_new_string(msg));
+    }
     json_object *stacks = json_object_new_array();
     char summary[1024] = "";
     for (int i = 0; i < r->nstacks; i++) {

@@ -86,6 +86,15 @@ void rep_report_message(struct rep_report *r, const char *fmt, ...)
     va_end(ap);
 }
 
+void rep_report_trailer(struct rep_report *r, const char *fmt, ...)
+{
+    size_t len = strlen(r->trailer);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->trailer + len, sizeof r->trailer - len, fmt, ap);
+    va_end(ap);
+}
+
 /* ---- deduplication ------------------------------------------------------- */
 
 #define SEEN_SIZE 4096

@@ -98,6 +98,19 @@ struct rep_frame {
  * written (>= 1 when max >= 1; unknown pcs give one "??" frame). */
 int rep_symbolize(uintptr_t pc, bool exact, struct rep_frame *out, int max);
 
+/* A global variable holding an address. */
+struct rep_data {
+    const char *name;
+    uintptr_t start;
+    size_t size;
+    const char *module;
+    uintptr_t module_base;
+};
+
+/* rep_symbolize_data finds the global (or static) variable that holds
+ * addr, from the symbol tables. */
+bool rep_symbolize_data(uintptr_t addr, struct rep_data *out);
+
 /* rep_symbolizer_reset ends the libdwfl session and empties the cache. */
 void rep_symbolizer_reset(void);
 
@@ -183,6 +196,7 @@ struct rep_report {
     enum rep_kind kind;
     const char *headline;   /* "WARNING: DATA RACE" */
     char message[1024];     /* lines printed after the headline, may be "" */
+    char trailer[1024];     /* lines printed after the stacks, may be "" */
     int nstacks;
     struct rep_stack stacks[REP_MAX_STACKS];
     /* Filter for the runtime's and detector's own frames (may be NULL). */
@@ -198,6 +212,8 @@ struct rep_stack *rep_report_stack(struct rep_report *r, const uintptr_t *pcs,
                                    int npcs, const char *title_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void rep_report_message(struct rep_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rep_report_trailer(struct rep_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* rep_emit renders r to the report stream and the JSON file, unless an

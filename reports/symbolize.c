@@ -252,6 +252,35 @@ int rep_symbolize(uintptr_t pc, bool exact, struct rep_frame *out, int max)
     return n;
 }
 
+bool rep_symbolize_data(uintptr_t addr, struct rep_data *out)
+{
+    bool ok = false;
+    pthread_mutex_lock(&sym_lock);
+    if (ensure_session()) {
+        Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+        if (mod) {
+            GElf_Off off = 0;
+            GElf_Sym sym;
+            const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym,
+                                                    NULL, NULL, NULL);
+            if (name && GELF_ST_TYPE(sym.st_info) == STT_OBJECT &&
+                off < sym.st_size) {
+                out->name = intern(name);
+                out->start = addr - off;
+                out->size = sym.st_size;
+                Dwarf_Addr base = 0;
+                out->module = intern(dwfl_module_info(mod, NULL, &base, NULL,
+                                                      NULL, NULL, NULL,
+                                                      NULL));
+                out->module_base = (uintptr_t)base;
+                ok = true;
+            }
+        }
+    }
+    pthread_mutex_unlock(&sym_lock);
+    return ok;
+}
+
 const char *rep_strip_path(const char *file)
 {
     const char *prefix = rep_options()->strip_path_prefix;

@@ -110,6 +110,11 @@ size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
         if (owned)
             free(frames);
     }
+    if (r->trailer[0]) {
+        put(&o, "\n%s", r->trailer);
+        if (r->trailer[strlen(r->trailer) - 1] != '\n')
+            put(&o, "\n");
+    }
     if (sum_func)
         put(&o, "SUMMARY: gosan: %s %s:%d in %s\n", rep_kind_name(r->kind),
             sum_file, sum_line, sum_func);

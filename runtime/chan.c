@@ -94,7 +94,7 @@ static inline void elem_copy(go_chan *c, void *dst, const void *src)
     if (!dst)
         return;
     if (rt_unlikely(!src)) {
-        memset(dst, 0, c->elemsize);
+        rt__memset(dst, 0, c->elemsize);
         return;
     }
     /* The common element sizes, without a call into libc. */
@@ -103,14 +103,14 @@ static inline void elem_copy(go_chan *c, void *dst, const void *src)
     case 4: memcpy(dst, src, 4); return;
     case 8: memcpy(dst, src, 8); return;
     case 16: memcpy(dst, src, 16); return;
-    default: memcpy(dst, src, c->elemsize); return;
+    default: rt__memcpy(dst, src, c->elemsize); return;
     }
 }
 
 static inline void elem_zero(go_chan *c, void *dst)
 {
     if (dst && c->elemsize)
-        memset(dst, 0, c->elemsize);
+        rt__memset(dst, 0, c->elemsize);
 }
 
 static inline char *slot(go_chan *c, size_t i)
@@ -370,15 +370,32 @@ bool rt__chan_send(go_chan *c, const void *elem, bool block, uintptr_t pc)
     return true;
 }
 
+/* access_hooks tells a detector what a channel operation reads and
+ * writes of the program's memory (Go: racereadpc(c.raceaddr()) and the
+ * compiler's instrumentation of the value). */
+static void send_accesses(go_chan *c, const void *elem, uintptr_t pc)
+{
+    struct rt_g *g = rt__getg_fast();
+    if (c)
+        RT_HOOK(access, g, c, 1, false, pc);
+    if (elem && c && c->elemsize)
+        RT_HOOK(access, g, elem, c->elemsize, false, pc);
+}
+
 void go_chan_send(go_chan *c, const void *elem)
 {
-    rt__chan_send(c, elem, true, (uintptr_t)__builtin_return_address(0));
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    if (RT_HOOKS_ON())
+        send_accesses(c, elem, pc);
+    rt__chan_send(c, elem, true, pc);
 }
 
 bool go_chan_try_send(go_chan *c, const void *elem)
 {
-    return rt__chan_send(c, elem, false,
-                         (uintptr_t)__builtin_return_address(0));
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    if (RT_HOOKS_ON())
+        send_accesses(c, elem, pc);
+    return rt__chan_send(c, elem, false, pc);
 }
 
 /* ---- receive --------------------------------------------------------------- */
@@ -445,16 +462,30 @@ int rt__chan_recv(go_chan *c, void *elem, bool block, uintptr_t pc)
     return me.success ? 1 : -1;
 }
 
+static void recv_accesses(go_chan *c, void *elem, uintptr_t pc)
+{
+    struct rt_g *g = rt__getg_fast();
+    RT_HOOK(access, g, c, 1, false, pc);
+    if (elem && c->elemsize)
+        RT_HOOK(access, g, elem, c->elemsize, true, pc);
+}
+
 bool go_chan_recv(go_chan *c, void *elem)
 {
-    return rt__chan_recv(c, elem, true,
-                         (uintptr_t)__builtin_return_address(0)) == 1;
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    int r = rt__chan_recv(c, elem, true, pc);
+    if (RT_HOOKS_ON() && c)
+        recv_accesses(c, elem, pc);
+    return r == 1;
 }
 
 int go_chan_try_recv(go_chan *c, void *elem)
 {
-    return rt__chan_recv(c, elem, false,
-                         (uintptr_t)__builtin_return_address(0));
+    uintptr_t pc = (uintptr_t)__builtin_return_address(0);
+    int r = rt__chan_recv(c, elem, false, pc);
+    if (RT_HOOKS_ON() && c && r != 0)
+        recv_accesses(c, elem, pc);
+    return r;
 }
 
 /* ---- close ------------------------------------------------------------------ */
@@ -467,6 +498,7 @@ void go_chan_close(go_chan *c)
         rt__misuse(g, RT_MISUSE_CLOSE_OF_NIL, NULL, pc);
         return;
     }
+    RT_HOOK(access, g, c, 1, true, pc);
     rt__lock(&c->lock);
     if (atomic_load_explicit(&c->closed, memory_order_relaxed)) {
         rt__unlock(&c->lock);

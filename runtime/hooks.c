@@ -10,10 +10,40 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <string.h>
 
 #include "runtime_impl.h"
 
 static const struct rt_hooks no_hooks;
+
+/* Until rt__libc_init runs, the default memcpy/memset (there is no
+ * detector to hide them from before the runtime starts). */
+static void *plain_memcpy(void *d, const void *s, size_t n)
+{
+    return memcpy(d, s, n);
+}
+
+static void *plain_memset(void *d, int v, size_t n)
+{
+    return memset(d, v, n);
+}
+
+void *(*rt__libc_memcpy)(void *, const void *, size_t) = plain_memcpy;
+void *(*rt__libc_memset)(void *, int, size_t) = plain_memset;
+
+void rt__libc_init(void)
+{
+    void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+    if (!libc)
+        return;
+    void *c = dlsym(libc, "memcpy");
+    void *s = dlsym(libc, "memset");
+    if (c)
+        rt__libc_memcpy = (void *(*)(void *, const void *, size_t))c;
+    if (s)
+        rt__libc_memset = (void *(*)(void *, int, size_t))s;
+    dlclose(libc);
+}
 
 bool rt__hooks_on;
 const struct rt_hooks *rt__hooks = &no_hooks;
@@ -26,6 +56,7 @@ void rt_hooks_install(const struct rt_hooks *h)
 
 void rt__hooks_init(void)
 {
+    rt__libc_init();
     const struct rt_hooks *(*find)(void) =
         (const struct rt_hooks *(*)(void))dlsym(RTLD_DEFAULT,
                                                 "gosan_detector_hooks");

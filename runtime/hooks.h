@@ -33,6 +33,8 @@
  *    observe it; a receive that observes the close emits chan_recv_closed.
  *  - lock_post(..., ok) follows a lock_pre only when ok; unlock runs
  *    before the lock can be taken by anybody else.
+ *  - access(g, ...) for a send's value runs in the sender before the send;
+ *    for a received value, in the receiver after the receive completed.
  */
 #ifndef GOSAN_RUNTIME_HOOKS_H
 #define GOSAN_RUNTIME_HOOKS_H
@@ -99,6 +101,14 @@ struct rt_hooks {
     void (*switch_to)(struct rt_g *g);
     void (*block)(struct rt_g *g, enum rt_wait_reason reason, const void *obj);
     void (*unblock)(struct rt_g *g, struct rt_g *waker);
+
+    /* A memory access the runtime makes on the program's behalf: reading
+     * the value to send from the sender's buffer, writing a received value
+     * into the receiver's, and the channel itself (send and len read it,
+     * close writes it, so that a close racing with a send is a race, as in
+     * Go). */
+    void (*access)(struct rt_g *g, const void *addr, size_t size,
+                   bool is_write, uintptr_t pc);
 
     /* plain happens-before edges on an address */
     void (*acquire)(struct rt_g *g, const void *addr);

@@ -44,6 +44,13 @@ const char *rt_wait_reason_string(enum rt_wait_reason r);
 const char *rt_gstatus_string(uint32_t status);
 
 uint64_t rt_g_id(const struct rt_g *g);
+/* rt_g_stack returns g's stack bounds [lo, hi). */
+void rt_g_stack(const struct rt_g *g, uintptr_t *lo, uintptr_t *hi);
+/* rt_g_is_system: g is an M's scheduler context, not a goroutine. */
+bool rt_g_is_system(const struct rt_g *g);
+/* rt_g_creator: the goroutine that spawned g (0 for the main goroutine)
+ * and the return address of its go_spawn call. */
+uint64_t rt_g_parent(const struct rt_g *g, uintptr_t *go_pc);
 /* rt_g_detector is the detector's per-goroutine slot (NULL initially). */
 void **rt_g_detector(struct rt_g *g);
 /* rt_current_g is the running goroutine, or NULL when the calling thread

@@ -147,6 +147,25 @@ RT_NORETURN void rt__goroutine_main(void *g);
 int64_t rt__nanotime(void);       /* CLOCK_MONOTONIC, ns */
 int64_t rt__coarse_nanotime(void); /* CLOCK_MONOTONIC_COARSE: cheap, ~4 ms */
 
+/* ---- libc's own copies ------------------------------------------------------
+ * The runtime copies channel elements with libc's memcpy looked up in libc
+ * itself, so that a preloaded detector's memcpy (which records the
+ * program's accesses) does not see the runtime's internal copies: those are
+ * ordered by the channel lock, which the detector does not model. */
+extern void *(*rt__libc_memcpy)(void *, const void *, size_t);
+extern void *(*rt__libc_memset)(void *, int, size_t);
+void rt__libc_init(void);
+
+static inline void rt__memcpy(void *dst, const void *src, size_t n)
+{
+    rt__libc_memcpy(dst, src, n);
+}
+
+static inline void rt__memset(void *dst, int v, size_t n)
+{
+    rt__libc_memset(dst, v, n);
+}
+
 /* ---- random -------------------------------------------------------------- */
 uint32_t rt__fastrand(void);      /* per-M wyrand; seeded from select_seed */
 static inline uint32_t rt__fastrandn(uint32_t n)

@@ -106,6 +106,24 @@ uint64_t rt_g_id(const struct rt_g *g)
     return g ? g->id : 0;
 }
 
+void rt_g_stack(const struct rt_g *g, uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = g->stack_lo;
+    *hi = g->stack_hi;
+}
+
+bool rt_g_is_system(const struct rt_g *g)
+{
+    return (g->flags & RT_GF_G0) != 0;
+}
+
+uint64_t rt_g_parent(const struct rt_g *g, uintptr_t *go_pc)
+{
+    if (go_pc)
+        *go_pc = g->go_pc;
+    return g->parent_id;
+}
+
 void **rt_g_detector(struct rt_g *g)
 {
     return &g->detector;

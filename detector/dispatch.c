@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This file implements the runtime's hook table (runtime/hooks.h) for the
+ * detector: each event becomes happens-before edges for the race detector
+ * (and, in blocking.c, state for the leak and deadlock detectors). The
+ * mapping of the Go memory model:
+ *
+ *   go statement -> goroutine start     child's clock = parent's clock
+ *   buffered send/recv of element k     release-store-acquire on slot k%cap
+ *     (so the k-th receive happens before the (k+cap)-th send completes)
+ *   unbuffered rendezvous               both ways, on the channel's sync clock
+ *   close -> receive that sees it       release / acquire on the close clock
+ *   Unlock -> later Lock                release-store / acquire
+ *   RUnlock -> Lock                     release-merge into the read clock
+ *   WaitGroup Done -> Wait returns,
+ *   Once fn -> Do returns, Cond signal -> woken Wait, context cancel ->
+ *   done observed, semaphore release -> acquire
+ *                                       release / acquire on the object
+ *
+ * Every hook names its goroutine; a goroutine's detector state hangs off
+ * its struct rt_g and is created on first use.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "detector_impl.h"
+
+/* key2 values of a channel's sync objects: 1 + slot index for buffer
+ * slots, these two for the rest. */
+#define CHAN_CLOSE_KEY 0
+#define CHAN_SYNC_KEY UINT64_MAX
+
+extern const struct rep_stack_filter det_stack_filter;
+
+/* gthread returns g's detector state, creating it for goroutines that
+ * existed before the detector saw them (the main goroutine) and for the
+ * runtime's scheduler contexts. */
+static struct det_thread *gthread(struct rt_g *g)
+{
+    if (!g)
+        return det_cur();
+    void **slot = rt_g_detector(g);
+    struct det_thread *t = *slot;
+    if (det_likely(t != NULL))
+        return t;
+    bool system = rt_g_is_system(g);
+    t = det_thread_new(!system);
+    t->g = g;
+    t->is_system = system;
+    t->goid = system ? 0 : rt_g_id(g);
+    if (t->goid != 1 && !system) {
+        uintptr_t go_pc;
+        t->parent_goid = rt_g_parent(g, &go_pc);
+        t->creation_stack = det_depot_put(&go_pc, go_pc ? 1 : 0);
+    }
+    *slot = t;
+    det_thread_start(t);
+    return t;
+}
+
+/* ---- goroutines ------------------------------------------------------------- */
+
+/* creation_stack unwinds the go statement's stack and keeps it from the
+ * caller of go_spawn on (its return address is go_pc). */
+static uint32_t creation_stack(uintptr_t go_pc)
+{
+    uintptr_t pcs[REP_MAX_FRAMES];
+    int n = rep_backtrace(pcs, REP_MAX_FRAMES, 0);
+    int start = 0;
+    for (int i = 0; i < n; i++) {
+        if (pcs[i] == go_pc) {
+            start = i;
+            break;
+        }
+    }
+    return det_depot_put(pcs + start, n - start);
+}
+
+static void on_go_create(struct rt_g *parent, struct rt_g *child,
+                         uintptr_t pc)
+{
+    struct det_thread *pt = gthread(parent);
+    det_enter(pt);
+    struct det_thread *ct = det_thread_new(true);
+    ct->g = child;
+    ct->goid = rt_g_id(child);
+    ct->parent_goid = pt->goid;
+    ct->parent_thread_id = pt->thread_id;
+    ct->creation_stack = creation_stack(pc);
+    /* go statement -> goroutine start: the child starts knowing all the
+     * parent knows. */
+    det_clock_copy(&ct->clock, &pt->clock);
+    *rt_g_detector(child) = ct;
+    det_leave(pt);
+    det_release_epoch(pt);
+}
+
+static void on_go_start(struct rt_g *g)
+{
+    struct det_thread *t = gthread(g);
+    det_tls_cur = t;
+    if (t->slot == DET_NO_SLOT)
+        det_thread_start(t);
+}
+
+static void on_go_end(struct rt_g *g)
+{
+    struct det_thread *t = gthread(g);
+    det_enter(t);
+    /* The stack will carry another goroutine: forget what happened on it. */
+    uintptr_t lo, hi;
+    rt_g_stack(g, &lo, &hi);
+    det_shadow_reset(lo, hi - lo);
+    det_sync_free_range(lo, hi);
+    det_leave(t);
+    *rt_g_detector(g) = NULL;
+    det_thread_finish(t);
+    if (det_tls_cur == t)
+        det_tls_cur = NULL;
+}
+
+static void on_switch_to(struct rt_g *g)
+{
+    struct det_thread *t = gthread(g);
+    det_tls_cur = t;
+    det_thread_resume(t);
+}
+
+static void on_block(struct rt_g *g, enum rt_wait_reason reason,
+                     const void *obj)
+{
+    (void)reason;
+    (void)obj;
+    det_thread_park(gthread(g));
+}
+
+/* ---- plain edges --------------------------------------------------------------- */
+
+static void on_acquire(struct rt_g *g, const void *addr)
+{
+    det_acquire_addr(gthread(g), (uintptr_t)addr);
+}
+
+static void on_release(struct rt_g *g, const void *addr)
+{
+    det_release_addr(gthread(g), (uintptr_t)addr);
+}
+
+/* release_store_acquire: the object takes t's clock and t learns what the
+ * object had (Go's racereleaseacquire, TSan's ReleaseStoreAcquire). */
+static void release_store_acquire(struct det_thread *t, struct det_sync *s)
+{
+    det_spin_lock(&s->lock);
+    struct det_clock old = s->clock;
+    det_clock_init(&s->clock);
+    det_clock_copy(&s->clock, &t->clock);
+    det_clock_join(&t->clock, &old);
+    det_spin_unlock(&s->lock);
+    det_clock_free(&old);
+    det_release_epoch(t);
+}
+
+static void on_release_acquire(struct rt_g *g, const void *addr)
+{
+    struct det_thread *t = gthread(g);
+    release_store_acquire(t, det_sync_get((uintptr_t)addr, 0, true));
+}
+
+static void on_access(struct rt_g *g, const void *addr, size_t size,
+                      bool is_write, uintptr_t pc)
+{
+    struct det_thread *t = gthread(g);
+    if (size <= 16)
+        det_access(t, (uintptr_t)addr, size, is_write, false, pc);
+    else
+        det_access_range(t, (uintptr_t)addr, size, is_write, pc);
+}
+
+/* ---- channels ----------------------------------------------------------------- */
+
+static void on_chan_make(struct rt_g *g, go_chan *c, size_t elem_size,
+                         size_t cap, uintptr_t pc)
+{
+    (void)elem_size;
+    (void)pc;
+    struct det_thread *t = gthread(g);
+    /* The channel's memory may have held something else: start clean. */
+    det_sync_free_range((uintptr_t)c, (uintptr_t)c + 1);
+    det_shadow_reset((uintptr_t)c, 8);
+    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+    s->chan_cap = cap;
+    /* The channel is born in its creator: its creation is a write. */
+    det_access(t, (uintptr_t)c, 1, true, false, pc);
+}
+
+static void on_chan_free(struct rt_g *g, go_chan *c)
+{
+    (void)g;
+    det_sync_free_range((uintptr_t)c, (uintptr_t)c + 1);
+    det_shadow_reset((uintptr_t)c, 8);
+}
+
+static struct det_sync *chan_slot(go_chan *c, uint64_t seq)
+{
+    struct det_sync *base = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+    size_t cap = base->chan_cap ? base->chan_cap : 1;
+    return det_sync_get((uintptr_t)c, 1 + seq % cap, true);
+}
+
+static void on_chan_send(struct rt_g *g, go_chan *c, uint64_t seq)
+{
+    release_store_acquire(gthread(g), chan_slot(c, seq));
+}
+
+static void on_chan_recv(struct rt_g *g, go_chan *c, uint64_t seq)
+{
+    release_store_acquire(gthread(g), chan_slot(c, seq));
+}
+
+static void on_chan_sync(go_chan *c, struct rt_g *sender,
+                         struct rt_g *receiver)
+{
+    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_SYNC_KEY, true);
+    struct det_thread *st = gthread(sender), *rt = gthread(receiver);
+    /* send -> receive completes, and receive -> send completes. */
+    det_release(st, s);
+    det_acquire(rt, s);
+    det_release(rt, s);
+    det_acquire(st, s);
+}
+
+static void on_chan_close(struct rt_g *g, go_chan *c, uintptr_t pc)
+{
+    (void)pc;
+    det_release(gthread(g), det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true));
+}
+
+static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
+{
+    det_acquire(gthread(g), det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true));
+}
+
+/* ---- locks --------------------------------------------------------------------- */
+
+static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
+                         uintptr_t pc, bool ok)
+{
+    (void)pc;
+    if (!ok)
+        return;
+    struct det_thread *t = gthread(g);
+    struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
+    det_spin_lock(&s->lock);
+    det_clock_join(&t->clock, &s->clock);
+    if (kind != RT_LOCK_RW_READ)
+        det_clock_join(&t->clock, &s->read_clock);
+    det_spin_unlock(&s->lock);
+}
+
+static void on_unlock(struct rt_g *g, const void *m, enum rt_lock_kind kind,
+                      uintptr_t pc)
+{
+    (void)pc;
+    struct det_thread *t = gthread(g);
+    struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
+    det_spin_lock(&s->lock);
+    if (kind == RT_LOCK_RW_READ) {
+        det_clock_join(&s->read_clock, &t->clock);
+    } else {
+        det_clock_copy(&s->clock, &t->clock);
+        det_clock_reset(&s->read_clock);
+    }
+    det_spin_unlock(&s->lock);
+    det_release_epoch(t);
+}
+
+/* ---- the table ----------------------------------------------------------------- */
+
+static const struct rt_hooks hooks = {
+    .go_create = on_go_create,
+    .go_start = on_go_start,
+    .go_end = on_go_end,
+    .switch_to = on_switch_to,
+    .block = on_block,
+    .access = on_access,
+    .acquire = on_acquire,
+    .release = on_release,
+    .release_acquire = on_release_acquire,
+    .chan_make = on_chan_make,
+    .chan_free = on_chan_free,
+    .chan_send = on_chan_send,
+    .chan_recv = on_chan_recv,
+    .chan_sync = on_chan_sync,
+    .chan_close = on_chan_close,
+    .chan_recv_closed = on_chan_recv_closed,
+    .lock_post = on_lock_post,
+    .unlock = on_unlock,
+};
+
+/* gosan_detector_hooks is how the runtime finds the detector (runtime/
+ * hooks.c looks it up with dlsym when it starts). */
+__attribute__((visibility("default"))) const struct rt_hooks *
+gosan_detector_hooks(void)
+{
+    det_init();
+    return &hooks;
+}
