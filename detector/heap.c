@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,57 @@ void *__libc_calloc(size_t, size_t);
 void *__libc_realloc(void *, size_t);
 void *__libc_memalign(size_t, size_t);
 void __libc_free(void *);
+
+/* ---- who is calling -------------------------------------------------------------- */
+
+/* The code of the detector and of libgosan: their own calls to malloc and
+ * memcpy (clocks, traces, reports, the runtime's lists) are not the
+ * program's accesses and must not be checked or recorded. */
+static struct {
+    uintptr_t lo, hi;
+} own_code[2];
+
+struct find_object {
+    uintptr_t base;
+    uintptr_t lo, hi;
+};
+
+static int find_object_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct find_object *f = arg;
+    if (info->dlpi_addr != f->base)
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        uintptr_t hi = lo + ph->p_memsz;
+        if (!f->lo || lo < f->lo)
+            f->lo = lo;
+        if (hi > f->hi)
+            f->hi = hi;
+    }
+    return 1;
+}
+
+static void find_own_code(int i, void *symbol)
+{
+    Dl_info info;
+    if (!dladdr(symbol, &info))
+        return;
+    struct find_object f = { (uintptr_t)info.dli_fbase, 0, 0 };
+    dl_iterate_phdr(find_object_cb, &f);
+    own_code[i].lo = f.lo;
+    own_code[i].hi = f.hi;
+}
+
+static inline bool internal_caller(uintptr_t pc)
+{
+    return (pc >= own_code[0].lo && pc < own_code[0].hi) ||
+           (pc >= own_code[1].lo && pc < own_code[1].hi);
+}
 
 /* ---- the block table ---------------------------------------------------------- */
 
@@ -79,7 +131,7 @@ static void record_free(struct block *r)
 /* track records a new block, when the program allocated it. */
 static void track(void *p, size_t size, uintptr_t pc)
 {
-    if (!p || !det_global.enabled)
+    if (!p || !det_global.enabled || internal_caller(pc))
         return;
     struct det_thread *t = det_tls_cur;
     if (det_tls_internal || (t && t->in_runtime))
@@ -174,7 +226,7 @@ API void *realloc(void *old, size_t size)
      * (possibly at the same address, possibly handed to somebody else). */
     struct det_thread *t = det_tls_cur;
     size_t old_size = malloc_usable_size(old);
-    if (t && !t->in_runtime && det_global.enabled)
+    if (t && !t->in_runtime && det_global.enabled && !internal_caller(PC()))
         det_access_range(t, (uintptr_t)old, old_size < size ? old_size : size,
                          false, PC());
     void *p = __libc_realloc(old, size);
@@ -189,7 +241,11 @@ API void free(void *p)
 {
     if (!p)
         return;
-    untrack(p);
+    /* The detector's own memory never had shadow. The runtime's may (a
+     * channel is accessed as a location): forget it like the program's. */
+    uintptr_t pc = PC();
+    if (!(pc >= own_code[0].lo && pc < own_code[0].hi))
+        untrack(p);
     __libc_free(p);
 }
 
@@ -267,6 +323,8 @@ static void *slow_set(void *dst, int v, size_t n)
 void det_heap_init(void)
 {
     det_tls_internal++;
+    find_own_code(0, (void *)det_heap_init);
+    find_own_code(1, (void *)rep_options);
     void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     if (libc) {
         real_memcpy = (void *(*)(void *, const void *, size_t))dlsym(libc,
@@ -279,17 +337,17 @@ void det_heap_init(void)
     det_tls_internal--;
 }
 
-static inline bool checking(struct det_thread **t)
+static inline bool checking(struct det_thread **t, uintptr_t pc)
 {
     *t = det_tls_cur;
     return det_global.enabled && *t && !(*t)->in_runtime &&
-           !det_tls_internal;
+           !det_tls_internal && !internal_caller(pc);
 }
 
 API void *memcpy(void *dst, const void *src, size_t n)
 {
     struct det_thread *t;
-    if (checking(&t) && n) {
+    if (checking(&t, PC()) && n) {
         det_access_range(t, (uintptr_t)src, n, false, PC());
         det_access_range(t, (uintptr_t)dst, n, true, PC());
     }
@@ -299,7 +357,7 @@ API void *memcpy(void *dst, const void *src, size_t n)
 API void *memmove(void *dst, const void *src, size_t n)
 {
     struct det_thread *t;
-    if (checking(&t) && n) {
+    if (checking(&t, PC()) && n) {
         det_access_range(t, (uintptr_t)src, n, false, PC());
         det_access_range(t, (uintptr_t)dst, n, true, PC());
     }
@@ -309,7 +367,7 @@ API void *memmove(void *dst, const void *src, size_t n)
 API void *memset(void *dst, int v, size_t n)
 {
     struct det_thread *t;
-    if (checking(&t) && n)
+    if (checking(&t, PC()) && n)
         det_access_range(t, (uintptr_t)dst, n, true, PC());
     return real_memset ? real_memset(dst, v, n) : slow_set(dst, v, n);
 }

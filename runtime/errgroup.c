@@ -47,17 +47,29 @@ static void record_error(void *arg)
     go_ctx_cancel(t->g->ctx);
 }
 
-static void run_task(void *arg)
+/* task_done is Go's deferred g.done(): it runs even if the task calls
+ * go_exit. */
+static void task_done(void *arg)
 {
     struct task *t = arg;
     go_errgroup *g = t->g;
-    t->result = t->fn(g->ctx, t->arg);
-    if (t->result != 0)
-        go_once_do(&g->err_once, record_error, t);
     free(t);
     if (g->sem)
         go_chan_recv(g->sem, NULL);
     go_wg_done(&g->wg);
+}
+
+static void run_task(void *arg)
+{
+    struct task *t = arg;
+    go_errgroup *g = t->g;
+    struct rt_defer done;
+    rt__defer_push(&done, task_done, t);
+    t->result = t->fn(g->ctx, t->arg);
+    if (t->result != 0)
+        go_once_do(&g->err_once, record_error, t);
+    rt__defer_pop(&done);
+    task_done(t);
 }
 
 void go_errgroup_go(go_errgroup *g, int (*fn)(go_ctx *ctx, void *arg),

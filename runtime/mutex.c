@@ -67,6 +67,9 @@ static void do_spin(void)
 static RT_NOINLINE void lock_slow(go_mutex *m, uint8_t reason,
                                   const void *obj)
 {
+    /* A contended lock is a preemption point: a goroutine looping over
+     * lock/unlock must let the others run when sysmon asks. */
+    rt__preempt_check(rt__getg_fast());
     int64_t wait_start = 0;
     bool starving = false, awoke = false;
     int iter = 0;

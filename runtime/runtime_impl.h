@@ -238,6 +238,16 @@ struct rt_waiter;
 struct rt_m;
 struct rt_p;
 
+/* struct rt_defer is a cleanup that go_exit runs, as Go's Goexit runs
+ * deferred calls: Once and errgroup must not be left half done when the
+ * function they run calls go_exit. Records live on the goroutine's stack
+ * and form a LIFO list (rt__defer_push/pop). */
+struct rt_defer {
+    void (*fn)(void *arg);
+    void *arg;
+    struct rt_defer *next;
+};
+
 struct rt_g {
     /* Saved stack pointer; valid while the goroutine is not running. */
     struct rt_context ctx;
@@ -283,6 +293,7 @@ struct rt_g {
     _Atomic uint32_t ext_futex;  /* external goroutines sleep on it */
     void *detector;              /* the detector's per-goroutine state */
     void *asan_fake_stack;       /* AddressSanitizer fiber bookkeeping */
+    struct rt_defer *defers;     /* cleanups go_exit runs, newest first */
 };
 
 /* ---- Ms --------------------------------------------------------------- */
@@ -452,6 +463,14 @@ void rt__park(bool (*park_fn)(struct rt_g *, void *), void *arg,
 void rt__ready(struct rt_g *g, bool next);
 /* rt__park_unlock_fn is a park_fn that releases the struct rt_lock arg. */
 bool rt__park_unlock_fn(struct rt_g *g, void *lock);
+
+/* rt__ready_wake is rt__ready(g, true) that always wakes an idle M: for
+ * a waiter whose waker goes on running (a mutex unlock), unlike a channel
+ * handoff where the waker usually blocks next. */
+void rt__ready_wake(struct rt_g *g);
+
+void rt__defer_push(struct rt_defer *d, void (*fn)(void *), void *arg);
+void rt__defer_pop(struct rt_defer *d);
 
 void rt__gosched(bool local);
 void rt__preempt_yield(struct rt_g *g);

@@ -347,6 +347,7 @@ uint64_t go_spawn(go_fn fn, void *arg)
     ng->wait_reason = RT_WAIT_NONE;
     ng->wait_obj = NULL;
     ng->select_cases = NULL;
+    ng->defers = NULL;
     atomic_store_explicit(&ng->preempt, false, memory_order_relaxed);
 #ifdef GOSAN_ASAN
     /* A reused stack keeps the shadow of the frames of the goroutine that
@@ -378,6 +379,33 @@ uint64_t go_spawn(go_fn fn, void *arg)
             rt__preempt_check(g);
     }
     return id;
+}
+
+void rt__defer_push(struct rt_defer *d, void (*fn)(void *), void *arg)
+{
+    struct rt_g *g = rt__getg_fast();
+    d->fn = fn;
+    d->arg = arg;
+    d->next = g->defers;
+    g->defers = d;
+}
+
+void rt__defer_pop(struct rt_defer *d)
+{
+    struct rt_g *g = rt__getg_fast();
+    if (g->defers != d)
+        RT_THROW("defer records popped out of order");
+    g->defers = d->next;
+}
+
+/* run_defers runs g's pending cleanups, newest first (go_exit). */
+static void run_defers(struct rt_g *g)
+{
+    while (g->defers) {
+        struct rt_defer *d = g->defers;
+        g->defers = d->next;
+        d->fn(d->arg);
+    }
 }
 
 static RT_NORETURN void goexit1(struct rt_g *g)
@@ -471,6 +499,12 @@ void rt__ready(struct rt_g *g, bool next)
         rt__globrunq_put(g);
         rt__wakep();
     }
+}
+
+void rt__ready_wake(struct rt_g *g)
+{
+    rt__ready(g, true);
+    rt__wakep();
 }
 
 /* rt__park_external blocks a foreign thread's goroutine on its own futex:
@@ -650,6 +684,9 @@ static struct rt_g *find_runnable(struct rt_m *m, bool *inherit)
             rt__unlock(&rt__sched.lock);
             if (m->spinning)
                 reset_spinning(m);
+            /* What it had queued is now in the global queue: make sure an
+             * M with a P looks there (they may all be asleep). */
+            rt__wakep();
             rt__stopm(m);
             continue;
         }
@@ -1089,8 +1126,10 @@ void go_exit(void)
         RT_THROW("go_exit on the scheduler stack");
     if (g->flags & RT_GF_EXTERNAL) {
         /* A foreign thread's flow ends with its thread. */
+        run_defers(g);
         pthread_exit(NULL);
     }
+    run_defers(g);
     if (g->flags & RT_GF_MAIN) {
         /* Go: the other goroutines go on; when none is left the program
          * dies with "no goroutines (main called runtime.Goexit)". The main

@@ -163,7 +163,7 @@ void rt__semrelease(uint32_t *addr, bool handoff)
         w->ticket = 1;
     struct rt_g *g = w->g;
     bool handed = w->ticket == 1;
-    rt__ready(g, true);
+    rt__ready_wake(g);
     /* Direct handoff: let the waiter run now, in our time slice (it is in
      * runnext), instead of letting a newcomer barge in. */
     if (handed) {

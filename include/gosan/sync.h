@@ -62,8 +62,11 @@ typedef struct go_sem {
     void *tail;    /* private */
 } go_sem;
 
+/* Zero initializers. GO_RWMUTEX_INIT spells out the braces of its first
+ * member so that it can also sit inside another initializer without
+ * -Wmissing-braces; it is the same zero value as {0}. */
 #define GO_MUTEX_INIT {0}
-#define GO_RWMUTEX_INIT {0}
+#define GO_RWMUTEX_INIT {{0}}
 #define GO_WG_INIT {0}
 #define GO_ONCE_INIT {0}
 
