@@ -41,6 +41,8 @@ char *rep_render_json(const struct rep_report *r, int pid)
     json_object_object_add(root, "headline",
                            json_object_new_string(r->headline));
     json_object_object_add(root, "pid", json_object_new_int(pid));
+    if (r->test)
+        json_object_object_add(root, "test", json_object_new_string(r->test));
     if (r->message[0] || r->trailer[0]) {
         char msg[sizeof r->message + sizeof r->trailer];
         snprintf(msg, sizeof msg, "%s%s", r->message, r->trailer);

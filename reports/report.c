@@ -152,8 +152,22 @@ static void write_json(const struct rep_report *r)
     free(line);
 }
 
+static const char *_Atomic current_test;
+
+void rep_set_current_test(const char *name)
+{
+    atomic_store(&current_test, name);
+}
+
+const char *rep_current_test(void)
+{
+    return atomic_load(&current_test);
+}
+
 bool rep_emit(struct rep_report *r)
 {
+    if (!r->test)
+        r->test = rep_current_test();
     uint64_t key = r->dedupe_key ? r->dedupe_key : default_key(r);
     pthread_mutex_lock(&emit_lock);
     bool first = !rep_options()->suppress_equal_stacks || first_seen(key);

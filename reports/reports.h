@@ -203,6 +203,8 @@ struct rep_report {
     const struct rep_stack_filter *filter;
     /* Deduplication key (0: derived from the first two stacks). */
     uint64_t dedupe_key;
+    /* The Check test that was running (set by rep_emit). */
+    const char *test;
 };
 
 void rep_report_init(struct rep_report *r, enum rep_kind kind,
@@ -226,6 +228,12 @@ uint64_t rep_emitted(void);
  * GOSAN_OPTIONS=exitcode (default 66) when it exits normally, like TSan
  * and Go's race detector. Idempotent. */
 void rep_install_exit_status(void);
+
+/* The Check test running in this process, if any: reports name it so
+ * that CI attributes them to their test. The detector sets it when Check
+ * starts a test (it intercepts tcase_fn_start); NULL when unknown. */
+void rep_set_current_test(const char *name);
+const char *rep_current_test(void);
 
 /* Renderers (pure: data in, text out). */
 size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap);
