@@ -243,6 +243,7 @@ void det_report_race(struct det_thread *t, uintptr_t addr, size_t size,
     r->dedupe_key = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^
                     REP_DATA_RACE;
     bool emitted = rep_emit(r);
+    rep_report_free(r);
     free(r);
     det_leave(t);
     if (emitted && rep_options()->halt_on_race) {

@@ -77,9 +77,14 @@ char *rep_render_json(const struct rep_report *r, int pid)
         }
         for (int j = 0; j < n; j++)
             json_object_array_add(frames, frame_json(&fr[j]));
-        if (!summary[0] && n > 0)
+        if (!summary[0] && n > 0) {
+            int k = 0;
+            while (k < n - 1 && r->filter && r->filter->api &&
+                   r->filter->api(&fr[k]))
+                k++;
             snprintf(summary, sizeof summary, "%s:%d in %s",
-                     rep_strip_path(fr[0].file), fr[0].line, fr[0].function);
+                     rep_strip_path(fr[k].file), fr[k].line, fr[k].function);
+        }
         free(owned);
         json_object_object_add(js, "frames", frames);
         json_object_array_add(stacks, js);

@@ -57,11 +57,24 @@ void rep_report_init(struct rep_report *r, enum rep_kind kind,
     r->headline = headline;
 }
 
+void rep_report_free(struct rep_report *r)
+{
+    free(r->stacks);
+    r->stacks = NULL;
+    r->nstacks = r->cap = 0;
+}
+
 struct rep_stack *rep_report_stack(struct rep_report *r, const uintptr_t *pcs,
                                    int npcs, const char *title_fmt, ...)
 {
-    if (r->nstacks == REP_MAX_STACKS)
-        return NULL;
+    if (r->nstacks == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 4;
+        struct rep_stack *a = realloc(r->stacks, (size_t)cap * sizeof *a);
+        if (!a)
+            return NULL;
+        r->stacks = a;
+        r->cap = cap;
+    }
     struct rep_stack *s = &r->stacks[r->nstacks++];
     memset(s, 0, sizeof *s);
     va_list ap;

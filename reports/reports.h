@@ -174,7 +174,6 @@ enum rep_kind {
 
 const char *rep_kind_name(enum rep_kind k);
 
-#define REP_MAX_STACKS 12
 
 /* One titled stack of a report: "Write at 0x... by goroutine 7:". */
 struct rep_stack {
@@ -197,8 +196,8 @@ struct rep_report {
     const char *headline;   /* "WARNING: DATA RACE" */
     char message[1024];     /* lines printed after the headline, may be "" */
     char trailer[1024];     /* lines printed after the stacks, may be "" */
-    int nstacks;
-    struct rep_stack stacks[REP_MAX_STACKS];
+    int nstacks, cap;
+    struct rep_stack *stacks; /* grown by rep_report_stack */
     /* Filter for the runtime's and detector's own frames (may be NULL). */
     const struct rep_stack_filter *filter;
     /* Deduplication key (0: derived from the first two stacks). */
@@ -209,6 +208,8 @@ struct rep_report {
 
 void rep_report_init(struct rep_report *r, enum rep_kind kind,
                      const char *headline);
+/* rep_report_free releases what rep_report_stack allocated. */
+void rep_report_free(struct rep_report *r);
 /* rep_report_stack adds a stack section; pcs may be NULL (filled later). */
 struct rep_stack *rep_report_stack(struct rep_report *r, const uintptr_t *pcs,
                                    int npcs, const char *title_fmt, ...)

@@ -93,7 +93,8 @@ size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
         struct rep_frame *frames;
         bool owned;
         int n = stack_frames(r, s, &frames, &owned);
-        if (n == 0)
+        /* A section with no frames: its note, or (note "") just its title. */
+        if (n == 0 && !(s->note && !s->note[0]))
             put(&o, "  %s\n", s->note ? s->note
                                       : "[failed to restore the stack]");
         for (int j = 0; j < n; j++) {
@@ -102,10 +103,15 @@ size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
                 (unsigned long)frames[j].fn_offset);
         }
         if (!sum_func && n > 0) {
-            /* The first user frame of the first stack names the finding. */
-            sum_func = strdup(frames[0].function);
-            sum_file = strdup(rep_strip_path(frames[0].file));
-            sum_line = frames[0].line;
+            /* The first frame of the program itself (not the gosan call
+             * it was in) names the finding. */
+            int k = 0;
+            while (k < n - 1 && r->filter && r->filter->api &&
+                   r->filter->api(&frames[k]))
+                k++;
+            sum_func = strdup(frames[k].function);
+            sum_file = strdup(rep_strip_path(frames[k].file));
+            sum_line = frames[k].line;
         }
         if (owned)
             free(frames);

@@ -182,6 +182,7 @@ static void report_misuse(struct rt_g *g, enum rt_misuse kind)
     r.dedupe_key = (uint64_t)rep_emitted() * 0x9e3779b97f4a7c15ull + 1 +
                    (uint64_t)kind;
     rep_emit(&r);
+    rep_report_free(&r);
 }
 
 void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,

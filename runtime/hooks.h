@@ -141,8 +141,13 @@ struct rt_hooks {
                    uintptr_t pc);
 
     /* Every goroutine is blocked for good: called once, before the runtime
-     * prints "all goroutines are asleep - deadlock!" and exits. */
+     * reports "all goroutines are asleep - deadlock!" and exits. */
     void (*deadlock)(void);
+
+    /* Queries for reports (may be NULL): the full stack where goroutine g
+     * was created, where channel c was made. Return the number of pcs. */
+    int (*creation_stack)(struct rt_g *g, uintptr_t *pcs, int max);
+    int (*chan_stack)(go_chan *c, uintptr_t *pcs, int max);
 };
 
 /* rt_hooks_install makes h the active table (NULL: back to none). Call it

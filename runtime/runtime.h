@@ -64,6 +64,13 @@ struct rt_g *rt_current_g(void);
 void rt_goroutines_each(void (*visit)(const struct rt_ginfo *info, void *arg),
                         void *arg);
 
+/* rt_describe_goroutine adds g (from a visit of rt_goroutines_each, so
+ * held parked) to report r: "goroutine 7 [chan receive, 2 minutes]:" with
+ * its stack, what it is blocked on (a channel with its size, len, cap and
+ * where it was made), and where it was created. */
+struct rep_report;
+void rt_describe_goroutine(struct rep_report *r, const struct rt_ginfo *info);
+
 /* rt_misuse_message is Go's text for a misuse ("send on closed channel")
  * and rt_misuse_is_fatal tells whether Go says "fatal error:" rather than
  * "panic:". */
