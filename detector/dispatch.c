@@ -45,6 +45,18 @@ static struct det_thread *gthread(struct rt_g *g)
     if (det_likely(t != NULL))
         return t;
     bool system = rt_g_is_system(g);
+    /* The main goroutine (or a foreign thread's) continues the flow of the
+     * OS thread it runs on: it keeps what that thread did before it
+     * entered the runtime, clock and history. */
+    struct det_thread *cur = det_tls_cur;
+    if (rt_g_is_thread_flow(g) && cur && !cur->is_goroutine && !cur->g &&
+        rt_current_g() == g) {
+        cur->g = g;
+        cur->is_goroutine = true;
+        cur->goid = rt_g_id(g);
+        *slot = cur;
+        return cur;
+    }
     t = det_thread_new(!system);
     t->g = g;
     t->is_system = system;

@@ -48,6 +48,9 @@ uint64_t rt_g_id(const struct rt_g *g);
 void rt_g_stack(const struct rt_g *g, uintptr_t *lo, uintptr_t *hi);
 /* rt_g_is_system: g is an M's scheduler context, not a goroutine. */
 bool rt_g_is_system(const struct rt_g *g);
+/* rt_g_is_thread_flow: g is the flow of an OS thread that existed before
+ * it entered the runtime (the main goroutine, a foreign thread's). */
+bool rt_g_is_thread_flow(const struct rt_g *g);
 /* rt_g_creator: the goroutine that spawned g (0 for the main goroutine)
  * and the return address of its go_spawn call. */
 uint64_t rt_g_parent(const struct rt_g *g, uintptr_t *go_pc);

@@ -117,6 +117,11 @@ bool rt_g_is_system(const struct rt_g *g)
     return (g->flags & RT_GF_G0) != 0;
 }
 
+bool rt_g_is_thread_flow(const struct rt_g *g)
+{
+    return (g->flags & (RT_GF_MAIN | RT_GF_EXTERNAL)) != 0;
+}
+
 uint64_t rt_g_parent(const struct rt_g *g, uintptr_t *go_pc)
 {
     if (go_pc)
