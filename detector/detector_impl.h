@@ -81,6 +81,7 @@ static inline void det_spin_unlock(struct det_spin *l)
 /* ---- epochs, slots and vector clocks ------------------------------------ */
 
 #define DET_SLOTS 256
+#define DET_MAX_HELD 32
 #define DET_NO_SLOT 0xffffu
 #define DET_EPOCH_BITS 40
 #define DET_EPOCH_MAX ((1ull << DET_EPOCH_BITS) - 1)
@@ -143,6 +144,19 @@ struct det_thread {
     struct rt_g *g;
     uint64_t last_run;        /* for picking a slot victim (LRU) */
 
+    /* Locks held (lockorder.c): for lock-order edges and for the goroutine
+     * that exits holding one. Owner-only. */
+    struct det_held {
+        uintptr_t m;
+        uint32_t stack;       /* depot id of where it was acquired */
+        bool write;
+    } held[DET_MAX_HELD];
+    uint32_t nheld;
+
+    /* What it is blocked on (blocking.c), for wait-for cycles. */
+    _Atomic uint8_t blocked_reason; /* enum rt_wait_reason, NONE if running */
+    const void *_Atomic blocked_obj;
+
     /* Lists: all threads (for dumps), graveyard. */
     struct det_thread *all_next, *all_prev;
     struct det_thread *grave_next;
@@ -196,12 +210,17 @@ struct det_sync {
     struct det_clock read_clock; /* released by RUnlock */
     struct det_sync *next;    /* hash chain */
     struct det_sync *page_next; /* objects of the same page */
-    /* lock-order and misuse state (deadlock.c) */
-    uint32_t lock_id;
-    uint32_t last_lock_stack;
-    uint64_t owner_goid;
-    bool broken;
-    size_t chan_cap;          /* a channel's capacity (its close object) */
+    /* Lock state (lockorder.c, blocking.c). */
+    struct det_thread *_Atomic owner; /* write owner of a mutex, or NULL */
+    uint32_t owner_stack;     /* where the owner acquired it */
+    bool ever_locked;         /* a lock_post was seen at this address */
+    bool broken;              /* misuse reported: report it once */
+    /* Channel state (the close object, key2 0). */
+    size_t chan_cap;          /* capacity */
+    uint32_t make_stack;      /* where it was made */
+    uint32_t close_stack;     /* where it was first closed */
+    uint64_t close_goid;
+    uint32_t close_thread_id;
 };
 
 /* det_sync_get finds (or, if create, makes) the sync object for
@@ -297,6 +316,29 @@ uint32_t det_stack_here(int skip);
 /* det_stack_of_thread is t's shadow stack plus pc, innermost first. */
 int det_stack_of_thread(struct det_thread *t, uintptr_t pc, uintptr_t *pcs,
                         int max);
+
+/* ---- locks and blocking (lockorder.c, blocking.c) --------------------------- */
+
+/* det_lock_acquired / det_lock_released keep t's held locks and the
+ * lock-order graph; an acquisition that closes a cycle is reported. */
+void det_lock_acquired(struct det_thread *t, uintptr_t m, bool write,
+                       uint32_t stack);
+void det_lock_released(struct det_thread *t, uintptr_t m);
+/* det_lock_forget drops a freed lock from the graph. */
+void det_lock_forget(uintptr_t m);
+/* det_blocked checks whether t, now blocked on obj, closes a cycle of
+ * goroutines each waiting for a mutex the next one holds. */
+void det_blocked(struct det_thread *t, enum rt_wait_reason reason,
+                 const void *obj);
+/* det_misuse builds the report of a misuse the runtime found. */
+bool det_misuse(struct det_thread *t, enum rt_misuse kind, const void *obj,
+                uintptr_t pc);
+/* det_thread_exiting warns about a goroutine that ends holding locks. */
+void det_thread_exiting(struct det_thread *t);
+/* det_here is the calling goroutine's stack, in the depot. */
+uint32_t det_here(struct det_thread *t, uintptr_t pc);
+
+extern const struct rep_stack_filter det_stack_filter;
 
 /* ---- heap blocks ----------------------------------------------------------------- */
 

@@ -119,6 +119,7 @@ static void on_go_start(struct rt_g *g)
 static void on_go_end(struct rt_g *g)
 {
     struct det_thread *t = gthread(g);
+    det_thread_exiting(t);
     det_enter(t);
     /* The stack will carry another goroutine: forget what happened on it. */
     uintptr_t lo, hi;
@@ -136,15 +137,49 @@ static void on_switch_to(struct rt_g *g)
 {
     struct det_thread *t = gthread(g);
     det_tls_cur = t;
+    atomic_store_explicit(&t->blocked_reason, RT_WAIT_NONE,
+                          memory_order_relaxed);
     det_thread_resume(t);
 }
 
 static void on_block(struct rt_g *g, enum rt_wait_reason reason,
                      const void *obj)
 {
-    (void)reason;
-    (void)obj;
-    det_thread_park(gthread(g));
+    struct det_thread *t = gthread(g);
+    det_thread_park(t);
+    det_blocked(t, reason, obj);
+}
+
+static bool on_misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,
+                      uintptr_t pc)
+{
+    return det_misuse(gthread(g), kind, obj, pc);
+}
+
+static int on_creation_stack(struct rt_g *g, uintptr_t *pcs, int max)
+{
+    struct det_thread *t = *rt_g_detector(g);
+    if (!t)
+        return 0;
+    const uintptr_t *stored;
+    int n = det_depot_get(t->creation_stack, &stored);
+    if (n > max)
+        n = max;
+    memcpy(pcs, stored, (size_t)n * sizeof *pcs);
+    return n;
+}
+
+static int on_chan_stack(go_chan *c, uintptr_t *pcs, int max)
+{
+    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, false);
+    if (!s || !s->make_stack)
+        return 0;
+    const uintptr_t *stored;
+    int n = det_depot_get(s->make_stack, &stored);
+    if (n > max)
+        n = max;
+    memcpy(pcs, stored, (size_t)n * sizeof *pcs);
+    return n;
 }
 
 /* ---- plain edges --------------------------------------------------------------- */
@@ -202,6 +237,7 @@ static void on_chan_make(struct rt_g *g, go_chan *c, size_t elem_size,
     det_shadow_reset((uintptr_t)c, 8);
     struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
     s->chan_cap = cap;
+    s->make_stack = det_here(t, pc);
     /* The channel is born in its creator: its creation is a write. */
     det_access(t, (uintptr_t)c, 1, true, false, pc);
 }
@@ -244,8 +280,14 @@ static void on_chan_sync(go_chan *c, struct rt_g *sender,
 
 static void on_chan_close(struct rt_g *g, go_chan *c, uintptr_t pc)
 {
-    (void)pc;
-    det_release(gthread(g), det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true));
+    struct det_thread *t = gthread(g);
+    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+    if (!s->close_stack) {
+        s->close_stack = det_here(t, pc);
+        s->close_goid = t->goid;
+        s->close_thread_id = t->thread_id;
+    }
+    det_release(t, s);
 }
 
 static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
@@ -258,7 +300,6 @@ static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
 static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
                          uintptr_t pc, bool ok)
 {
-    (void)pc;
     if (!ok)
         return;
     struct det_thread *t = gthread(g);
@@ -268,6 +309,13 @@ static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
     if (kind != RT_LOCK_RW_READ)
         det_clock_join(&t->clock, &s->read_clock);
     det_spin_unlock(&s->lock);
+    uint32_t stack = det_here(t, pc);
+    s->ever_locked = true;
+    if (kind != RT_LOCK_RW_READ) {
+        s->owner_stack = stack;
+        atomic_store(&s->owner, t);
+    }
+    det_lock_acquired(t, (uintptr_t)m, kind != RT_LOCK_RW_READ, stack);
 }
 
 static void on_unlock(struct rt_g *g, const void *m, enum rt_lock_kind kind,
@@ -276,6 +324,9 @@ static void on_unlock(struct rt_g *g, const void *m, enum rt_lock_kind kind,
     (void)pc;
     struct det_thread *t = gthread(g);
     struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
+    det_lock_released(t, (uintptr_t)m);
+    if (kind != RT_LOCK_RW_READ)
+        atomic_store(&s->owner, NULL);
     det_spin_lock(&s->lock);
     if (kind == RT_LOCK_RW_READ) {
         det_clock_join(&s->read_clock, &t->clock);
@@ -308,6 +359,9 @@ static const struct rt_hooks hooks = {
     .chan_recv_closed = on_chan_recv_closed,
     .lock_post = on_lock_post,
     .unlock = on_unlock,
+    .misuse = on_misuse,
+    .creation_stack = on_creation_stack,
+    .chan_stack = on_chan_stack,
 };
 
 /* gosan_detector_hooks is how the runtime finds the detector (runtime/

@@ -127,6 +127,8 @@ struct det_sync *det_sync_get(uintptr_t addr, uint64_t key2, bool create)
 
 static void destroy(struct det_sync *s)
 {
+    if (s->ever_locked)
+        det_lock_forget(s->addr);
     struct bucket *b = &buckets[hash_key(s->addr, s->key2)];
     det_spin_lock(&b->lock);
     struct det_sync **ps = &b->head;
