@@ -151,3 +151,11 @@ int det_stack_of_thread(struct det_thread *t, uintptr_t pc, uintptr_t *pcs,
         pcs[n++] = t->stack[i - 1];
     return n;
 }
+
+void det_depot_lock(bool lock)
+{
+    if (lock)
+        det_spin_lock(&depot.lock);
+    else
+        det_spin_unlock(&depot.lock);
+}

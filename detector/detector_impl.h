@@ -319,6 +319,13 @@ int det_stack_of_thread(struct det_thread *t, uintptr_t pc, uintptr_t *pcs,
 
 /* ---- locks and blocking (lockorder.c, blocking.c) --------------------------- */
 
+/* det_mutex_locked / det_mutex_unlocking: a lock was taken (write:
+ * exclusively) / is about to be released, by t at pc (mutex.c). */
+void det_mutex_locked(struct det_thread *t, uintptr_t m, bool write,
+                      uintptr_t pc);
+void det_mutex_unlocking(struct det_thread *t, uintptr_t m, bool write,
+                         uintptr_t pc);
+
 /* det_lock_acquired / det_lock_released keep t's held locks and the
  * lock-order graph; an acquisition that closes a cycle is reported. */
 void det_lock_acquired(struct det_thread *t, uintptr_t m, bool write,
@@ -339,6 +346,10 @@ void det_thread_exiting(struct det_thread *t);
 uint32_t det_here(struct det_thread *t, uintptr_t pc);
 
 extern const struct rep_stack_filter det_stack_filter;
+
+/* det_internal_caller: pc is in the detector's or libgosan's own code (its
+ * calls to libc are not the program's). */
+bool det_internal_caller(uintptr_t pc);
 
 /* ---- heap blocks ----------------------------------------------------------------- */
 

@@ -300,42 +300,16 @@ static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
 static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
                          uintptr_t pc, bool ok)
 {
-    if (!ok)
-        return;
-    struct det_thread *t = gthread(g);
-    struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
-    det_spin_lock(&s->lock);
-    det_clock_join(&t->clock, &s->clock);
-    if (kind != RT_LOCK_RW_READ)
-        det_clock_join(&t->clock, &s->read_clock);
-    det_spin_unlock(&s->lock);
-    uint32_t stack = det_here(t, pc);
-    s->ever_locked = true;
-    if (kind != RT_LOCK_RW_READ) {
-        s->owner_stack = stack;
-        atomic_store(&s->owner, t);
-    }
-    det_lock_acquired(t, (uintptr_t)m, kind != RT_LOCK_RW_READ, stack);
+    if (ok)
+        det_mutex_locked(gthread(g), (uintptr_t)m, kind != RT_LOCK_RW_READ,
+                         pc);
 }
 
 static void on_unlock(struct rt_g *g, const void *m, enum rt_lock_kind kind,
                       uintptr_t pc)
 {
-    (void)pc;
-    struct det_thread *t = gthread(g);
-    struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
-    det_lock_released(t, (uintptr_t)m);
-    if (kind != RT_LOCK_RW_READ)
-        atomic_store(&s->owner, NULL);
-    det_spin_lock(&s->lock);
-    if (kind == RT_LOCK_RW_READ) {
-        det_clock_join(&s->read_clock, &t->clock);
-    } else {
-        det_clock_copy(&s->clock, &t->clock);
-        det_clock_reset(&s->read_clock);
-    }
-    det_spin_unlock(&s->lock);
-    det_release_epoch(t);
+    det_mutex_unlocking(gthread(g), (uintptr_t)m, kind != RT_LOCK_RW_READ,
+                        pc);
 }
 
 /* ---- the table ----------------------------------------------------------------- */

@@ -84,6 +84,11 @@ static inline bool internal_caller(uintptr_t pc)
            (pc >= own_code[1].lo && pc < own_code[1].hi);
 }
 
+bool det_internal_caller(uintptr_t pc)
+{
+    return internal_caller(pc);
+}
+
 /* ---- the block table ---------------------------------------------------------- */
 
 #define STRIPES 1024

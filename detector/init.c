@@ -17,6 +17,7 @@ struct det_global det_global;
 __thread int det_tls_internal __attribute__((tls_model("initial-exec")));
 
 void det_heap_init(void);
+void ip_init(void);
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -35,6 +36,7 @@ static void init(void)
     /* Exit handlers run last-registered first: the summary, then the
      * exit status (which _exits). */
     rep_install_exit_status();
+    ip_init();
     atexit(summary);
     det_global.enabled = true;
     det_tls_internal--;

@@ -263,3 +263,11 @@ void det_lock_forget(uintptr_t m)
     }
     det_spin_unlock(&g.lock);
 }
+
+void det_lockorder_lock(bool lock)
+{
+    if (lock)
+        det_spin_lock(&g.lock);
+    else
+        det_spin_unlock(&g.lock);
+}

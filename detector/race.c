@@ -61,24 +61,40 @@ static bool already_seen(uintptr_t word)
 
 /* ---- which frames are the detector's ---------------------------------------- */
 
-static char detector_dir[1024];
-static size_t detector_dir_len;
+/* The detector's and the interposer's source directories (the DWARF line
+ * tables name the paths __FILE__ had). */
+static char detector_dir[1024], interpose_dir[1024];
+static size_t detector_dir_len, interpose_dir_len;
 static pthread_once_t dir_once = PTHREAD_ONCE_INIT;
 
 static void dir_init(void)
 {
-    const char *self = __FILE__;
+    const char *self = __FILE__; /* .../detector/race.c */
     const char *slash = strrchr(self, '/');
-    if (!slash || (size_t)(slash - self) + 1 >= sizeof detector_dir)
+    if (!slash || (size_t)(slash - self) + 16 >= sizeof detector_dir)
         return;
     detector_dir_len = (size_t)(slash - self) + 1;
     memcpy(detector_dir, self, detector_dir_len);
+    size_t parent = detector_dir_len - 1;
+    while (parent > 0 && self[parent - 1] != '/')
+        parent--;
+    memcpy(interpose_dir, self, parent);
+    memcpy(interpose_dir + parent, "interpose/", 11);
+    interpose_dir_len = parent + 10;
+}
+
+static bool own_file(const struct rep_frame *f)
+{
+    pthread_once(&dir_once, dir_init);
+    return (detector_dir_len &&
+            !strncmp(f->file, detector_dir, detector_dir_len)) ||
+           (interpose_dir_len &&
+            !strncmp(f->file, interpose_dir, interpose_dir_len));
 }
 
 static bool frame_internal(const struct rep_frame *f)
 {
-    pthread_once(&dir_once, dir_init);
-    if (detector_dir_len && !strncmp(f->file, detector_dir, detector_dir_len))
+    if (own_file(f))
         return true;
     if (!strncmp(f->function, "det_", 4) || !strncmp(f->function, "ip_", 3))
         return true;
@@ -93,7 +109,8 @@ static bool frame_api(const struct rep_frame *f)
 
 static bool frame_bottom(const struct rep_frame *f)
 {
-    return rt_stack_filter()->bottom(f);
+    /* Thread start-up: glibc's, the runtime's, the interposer's trampoline. */
+    return rt_stack_filter()->bottom(f) || own_file(f);
 }
 
 const struct rep_stack_filter det_stack_filter = {

@@ -349,3 +349,27 @@ void det_thread_name(char *buf, size_t len, uint64_t goid, uint32_t thread_id)
     else
         snprintf(buf, len, "an unknown goroutine");
 }
+
+/* ---- fork ------------------------------------------------------------------ */
+
+void det_depot_lock(bool lock);
+void det_lockorder_lock(bool lock);
+
+void det_fork_prepare(void)
+{
+    det_depot_lock(true);
+    det_lockorder_lock(true);
+    det_spin_lock(&st.lock);
+}
+
+void det_fork_parent(void)
+{
+    det_spin_unlock(&st.lock);
+    det_lockorder_lock(false);
+    det_depot_lock(false);
+}
+
+void det_fork_child(void)
+{
+    det_fork_parent();
+}

@@ -207,6 +207,15 @@ uint64_t rep_emitted(void)
     return atomic_load(&emitted);
 }
 
+void rep_after_fork_child(void)
+{
+    /* The lock may have been held by a thread the child does not have. */
+    pthread_mutex_init(&emit_lock, NULL);
+    atomic_store(&emitted, 0);
+    memset(seen, 0, sizeof seen);
+    nseen = 0;
+}
+
 /* ---- exit status ------------------------------------------------------------ */
 
 static void exit_status(void)

@@ -225,6 +225,10 @@ void rep_report_trailer(struct rep_report *r, const char *fmt, ...)
 bool rep_emit(struct rep_report *r);
 /* rep_emitted counts emitted reports (the exit status depends on it). */
 uint64_t rep_emitted(void);
+/* rep_after_fork_child starts a forked child's own account: no report
+ * emitted yet, nothing seen yet. */
+void rep_after_fork_child(void);
+
 /* rep_install_exit_status makes a process that emitted reports exit with
  * GOSAN_OPTIONS=exitcode (default 66) when it exits normally, like TSan
  * and Go's race detector. Idempotent. */
@@ -240,5 +244,32 @@ const char *rep_current_test(void);
 size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap);
 /* rep_render_json returns a malloc'ed JSON object (one line, no newline). */
 char *rep_render_json(const struct rep_report *r, int pid);
+
+/* A name=value pair of a JUnit <testsuite>'s <properties>. */
+struct rep_junit_property {
+    const char *name;
+    const char *value;
+};
+
+/* struct rep_junit_suite is one program run, rendered as a <testsuite>. */
+struct rep_junit_suite {
+    const char *name;        /* "racy -n 2": the program and its arguments */
+    const char *hostname;    /* NULL: "localhost" */
+    int64_t timestamp;       /* start, seconds since the epoch (shown UTC) */
+    double time;             /* duration, seconds */
+    const struct rep_junit_property *properties; /* may be NULL */
+    int nproperties;
+    const struct rep_report *reports; /* as emitted, duplicates included */
+    int nreports;
+    const char *system_err;  /* tail of the program's stderr, may be NULL */
+    size_t system_err_len;
+};
+
+/* rep_render_junit renders program runs as a JUnit XML document: a
+ * <testsuite> per run, a failing <testcase> per distinct report (its
+ * text in <failure>), a passing one for a run without reports. Any bytes
+ * are accepted (escaped, invalid UTF-8 replaced). Returns a malloc'ed
+ * string, or NULL when out of memory. */
+char *rep_render_junit(const struct rep_junit_suite *suites, int nsuites);
 
 #endif
