@@ -161,6 +161,9 @@ static inline void switch_to_scheduler(struct rt_g *g, struct rt_m *m,
 #else
     (void)dying;
 #endif
+    /* The scheduler runs code of its own (timers that send, readies): a
+     * detector must not charge it to the goroutine that just left. */
+    RT_HOOK(switch_to, &m->g0);
     rt__switch(&g->ctx, &m->g0.ctx);
 #ifdef GOSAN_ASAN
     __sanitizer_finish_switch_fiber(g->asan_fake_stack, NULL, NULL);
@@ -451,6 +454,7 @@ void rt__park(bool (*park_fn)(struct rt_g *, void *), void *arg,
         if (g->flags & RT_GF_G0)
             RT_THROW("blocking operation (%s) on the scheduler stack",
                      rt__wait_reason_string(reason));
+        g->ext_park_sp = (uintptr_t)__builtin_frame_address(0);
         rt__park_external(g);
         return;
     }
@@ -903,7 +907,15 @@ void go_syscall_enter(void)
         rt__throw_user("panic: go_syscall_enter: already in a system call "
                        "(calls may not nest)");
     atomic_fetch_add_explicit(&p->syscalltick, 1, memory_order_relaxed);
+    /* The P is detached for the call (Go's entersyscall): it belongs to
+     * whoever moves it out of RT_P_SYSCALL first — this M on its way out,
+     * or sysmon handing it to another M. Were it still wired to this M, an
+     * M that got it from sysmon and entered a call of its own would leave
+     * it in RT_P_SYSCALL again, and this M's exit would take a P that
+     * another M believes it owns. */
     m->oldp = p;
+    m->p = NULL;
+    p->m = NULL;
     atomic_store_explicit(&g->status, RT_G_SYSCALL, memory_order_release);
     atomic_store_explicit(&p->status, RT_P_SYSCALL, memory_order_release);
     if (atomic_load_explicit(&rt__sched.sysmon_wait, memory_order_relaxed))
@@ -926,11 +938,12 @@ void go_syscall_exit(void)
     if (atomic_compare_exchange_strong_explicit(&p->status, &s, RT_P_RUNNING,
                                                 memory_order_acq_rel,
                                                 memory_order_relaxed)) {
+        m->p = p;
+        p->m = m;
         atomic_store_explicit(&g->status, RT_G_RUNNING, memory_order_release);
         return;
     }
     /* sysmon handed our P to another M. Take an idle P, or queue. */
-    m->p = NULL;
     rt__lock(&rt__sched.lock);
     struct rt_p *np = rt__pidleget();
     rt__unlock(&rt__sched.lock);
