@@ -462,10 +462,12 @@ int rt__chan_recv(go_chan *c, void *elem, bool block, uintptr_t pc)
     return me.success ? 1 : -1;
 }
 
+/* A receive writes the element; it does not read the channel itself (as in
+ * Go's chanrecv): a receive concurrent with close is the normal way a
+ * receiver learns of the close, never a race. */
 static void recv_accesses(go_chan *c, void *elem, uintptr_t pc)
 {
     struct rt_g *g = rt__getg_fast();
-    RT_HOOK(access, g, c, 1, false, pc);
     if (elem && c->elemsize)
         RT_HOOK(access, g, elem, c->elemsize, true, pc);
 }
@@ -532,4 +534,14 @@ void go_chan_close(go_chan *c)
         rt__ready(wake, false);
         wake = next;
     }
+}
+
+void rt_chan_extent(go_chan *c, uintptr_t *lo, uintptr_t *hi,
+                    bool *has_timer)
+{
+    *lo = (uintptr_t)c;
+    *hi = (uintptr_t)(c->buf + c->elemsize * c->dataqsiz);
+    if (*hi < *lo + sizeof *c)
+        *hi = *lo + sizeof *c;
+    *has_timer = c->timer != NULL;
 }

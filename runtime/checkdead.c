@@ -49,6 +49,18 @@ static int process_threads(void)
 
 int rt__sysmon_threads(void);
 
+static _Atomic int aux_threads;
+
+void rt_aux_threads_add(int n)
+{
+    atomic_fetch_add(&aux_threads, n);
+}
+
+bool rt_timers_pending(void)
+{
+    return rt__timers_next() != INT64_MAX;
+}
+
 /* rt__checkdead is called with sched.lock held when no M is running. */
 void rt__checkdead(void)
 {
@@ -82,7 +94,8 @@ void rt__checkdead(void)
         }
     }
     /* Threads we know: every M, sysmon, every registered foreign thread. */
-    int known = rt__sched.mcount + rt__sysmon_threads();
+    int known = rt__sched.mcount + rt__sysmon_threads() +
+                atomic_load(&aux_threads);
     for (size_t i = 0; i < n; i++) {
         struct rt_g *g = rt__sched.allg[i];
         if ((g->flags & RT_GF_EXTERNAL) &&

@@ -94,7 +94,7 @@ static void free_node(go_ctx *ctx)
     if (d && d != shared_closed)
         go_chan_free(d);
     go_ctx *parent = ctx->parent;
-    free(ctx);
+    rt__object_free(ctx);
     if (parent)
         ctx_unref(parent);
 }
@@ -161,7 +161,7 @@ static go_ctx *new_node(go_ctx *parent, enum ctx_kind kind)
     if (!parent)
         rt__throw_user("panic: cannot create context from nil parent");
     rt__getg_fast();
-    go_ctx *ctx = calloc(1, sizeof *ctx);
+    go_ctx *ctx = rt__object_alloc(sizeof *ctx);
     if (!ctx)
         rt__throw_user("panic: context: out of memory");
     ctx->kind = kind;

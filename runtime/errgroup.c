@@ -31,7 +31,7 @@ struct task {
 
 go_errgroup *go_errgroup_new(go_ctx *parent, go_ctx **ctx_out)
 {
-    go_errgroup *g = calloc(1, sizeof *g);
+    go_errgroup *g = rt__object_alloc(sizeof *g);
     if (!g)
         rt__throw_user("panic: go_errgroup_new: out of memory");
     g->ctx = go_ctx_with_cancel(parent ? parent : go_ctx_background());
@@ -53,7 +53,7 @@ static void task_done(void *arg)
 {
     struct task *t = arg;
     go_errgroup *g = t->g;
-    free(t);
+    rt__object_free(t);
     if (g->sem)
         go_chan_recv(g->sem, NULL);
     go_wg_done(&g->wg);
@@ -77,7 +77,7 @@ void go_errgroup_go(go_errgroup *g, int (*fn)(go_ctx *ctx, void *arg),
 {
     if (g->sem)
         go_chan_send(g->sem, NULL);
-    struct task *t = malloc(sizeof *t);
+    struct task *t = rt__object_alloc(sizeof *t);
     if (!t)
         rt__throw_user("panic: go_errgroup_go: out of memory");
     t->g = g;
@@ -112,5 +112,5 @@ void go_errgroup_free(go_errgroup *g)
     if (g->sem)
         go_chan_free(g->sem);
     go_ctx_release(g->ctx);
-    free(g);
+    rt__object_free(g);
 }

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime_impl.h"
@@ -73,4 +74,22 @@ void rt__deadlock_hook(void)
 {
     if (RT_HOOKS_ON() && rt__hooks->deadlock)
         rt__hooks->deadlock();
+}
+
+/* rt__object_alloc allocates zeroed runtime memory that the program holds
+ * references through (see object_new in hooks.h). */
+void *rt__object_alloc(size_t size)
+{
+    void *p = calloc(1, size);
+    if (p)
+        RT_HOOK(object_new, p, size);
+    return p;
+}
+
+void rt__object_free(void *p)
+{
+    if (!p)
+        return;
+    RT_HOOK(object_free, p);
+    free(p);
 }

@@ -148,6 +148,15 @@ struct rt_hooks {
      * was created, where channel c was made. Return the number of pcs. */
     int (*creation_stack)(struct rt_g *g, uintptr_t *pcs, int max);
     int (*chan_stack)(go_chan *c, uintptr_t *pcs, int max);
+
+    /* Runtime memory the program reaches channels through (a context node
+     * holds its done channel and its children, an errgroup its context, a
+     * ticker its channel): born and gone. A leak detector's reachability
+     * scan follows pointers through these as through heap blocks; the
+     * runtime's bookkeeping (goroutines, wait queues) is never announced,
+     * because it reaches every channel and would keep every leak alive. */
+    void (*object_new)(const void *p, size_t size);
+    void (*object_free)(const void *p);
 };
 
 /* rt_hooks_install makes h the active table (NULL: back to none). Call it

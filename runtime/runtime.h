@@ -16,6 +16,19 @@
 struct rt_g;
 
 /* A snapshot of one goroutine, for reports. */
+enum rt_gstatus {
+    RT_G_FREE = 0,  /* slot not in use (pooled, or never used) */
+    RT_G_RUNNABLE,  /* in a run queue */
+    RT_G_RUNNING,   /* on an M */
+    RT_G_WAITING,   /* parked; rt_ready makes it runnable */
+    RT_G_SYSCALL,   /* between go_syscall_enter and go_syscall_exit */
+    RT_G_DEAD,      /* exited; being recycled */
+};
+/* RT_G_SCAN is or'ed into a WAITING status while another thread inspects
+ * the parked goroutine's stack; rt_ready waits until it is cleared (Go's
+ * _Gscan bit). */
+#define RT_G_SCAN 0x100u
+
 struct rt_ginfo {
     struct rt_g *g;
     uint64_t id;
@@ -31,6 +44,10 @@ struct rt_ginfo {
      * is not running: the resume pc, stack pointer after the return, and
      * frame pointer. Zero for a running goroutine. */
     uintptr_t saved_pc, saved_sp, saved_fp;
+    /* Off its thread (parked, or runnable after running): its stack below
+     * this address is dead. 0 while it runs. */
+    uintptr_t live_sp;
+    void *start_arg;        /* the argument its function was started with */
     void *detector;
 };
 
@@ -73,6 +90,23 @@ void rt_goroutines_each(void (*visit)(const struct rt_ginfo *info, void *arg),
  * where it was made), and where it was created. */
 struct rep_report;
 void rt_describe_goroutine(struct rep_report *r, const struct rt_ginfo *info);
+
+/* rt_aux_threads_add: a detector started n threads of its own; the
+ * whole-program deadlock check must not take them for the program's. */
+void rt_aux_threads_add(int n);
+/* rt_timers_pending: a timer will fire (somebody will wake up). */
+bool rt_timers_pending(void);
+/* rt_timers_each calls visit with the argument of every pending timer (a
+ * channel a go_after will send on, a context a deadline will cancel),
+ * under the timer lock: visit must not call the runtime. */
+void rt_timers_each(void (*visit)(void *timer_arg, void *arg), void *arg);
+/* rt_chan_extent gives the memory of channel c (header and buffer) and
+ * whether a timer will send on it (go_after, a ticker). */
+void rt_chan_extent(go_chan *c, uintptr_t *lo, uintptr_t *hi,
+                    bool *has_timer);
+/* rt_select_chans gives the channels of a goroutine blocked in select
+ * (from its rt_ginfo): returns how many (up to max). */
+int rt_select_chans(const struct rt_ginfo *info, go_chan **out, int max);
 
 /* rt_misuse_message is Go's text for a misuse ("send on closed channel")
  * and rt_misuse_is_fatal tells whether Go says "fatal error:" rather than

@@ -48,6 +48,11 @@ extern const struct rt_hooks *rt__hooks;
 
 #define RT_HOOKS_ON() __builtin_expect(rt__hooks_on, 0)
 
+/* Zeroed memory the program reaches channels through (hooks.h,
+ * object_new): contexts, errgroups, tickers. */
+void *rt__object_alloc(size_t size);
+void rt__object_free(void *p);
+
 #define rt_likely(x) __builtin_expect(!!(x), 1)
 #define rt_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -202,18 +207,7 @@ int rt__timers_count(void);
 
 /* ---- goroutines ---------------------------------------------------------- */
 
-enum rt_gstatus {
-    RT_G_FREE = 0,  /* slot not in use (pooled, or never used) */
-    RT_G_RUNNABLE,  /* in a run queue */
-    RT_G_RUNNING,   /* on an M */
-    RT_G_WAITING,   /* parked; rt_ready makes it runnable */
-    RT_G_SYSCALL,   /* between go_syscall_enter and go_syscall_exit */
-    RT_G_DEAD,      /* exited; being recycled */
-};
-/* RT_G_SCAN is or'ed into a WAITING status while another thread inspects
- * the parked goroutine's stack; rt_ready waits until it is cleared (Go's
- * _Gscan bit). */
-#define RT_G_SCAN 0x100u
+/* enum rt_gstatus and RT_G_SCAN: runtime.h */
 
 /* g flags, set at creation and immutable afterwards */
 enum {
@@ -291,6 +285,7 @@ struct rt_g {
 
     struct rt_timer sleep_timer; /* go_sleep */
     _Atomic uint32_t ext_futex;  /* external goroutines sleep on it */
+    uintptr_t ext_park_sp;       /* ...below this frame while they do */
     void *detector;              /* the detector's per-goroutine state */
     void *asan_fake_stack;       /* AddressSanitizer fiber bookkeeping */
     struct rt_defer *defers;     /* cleanups go_exit runs, newest first */

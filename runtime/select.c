@@ -38,6 +38,7 @@ struct select_state {
     uint32_t *pollorder;  /* indices of non-nil cases, shuffled */
     uint32_t *lockorder;  /* the same indices sorted by channel address */
     uint32_t n;           /* non-nil cases */
+    uint32_t ncases;      /* all cases */
 };
 
 static void sort_lockorder(struct select_state *s)
@@ -174,6 +175,7 @@ static int block_and_wait(struct select_state *s, struct rt_waiter *waiters,
     }
     *link = NULL;
     g->select_cases = s->cases;
+    g->select_ncases = s->ncases;
     rt__park(selparkcommit, NULL, RT_WAIT_SELECT, s->cases);
 
     /* Pass 3: dequeue the losers. */
@@ -209,7 +211,8 @@ static int do_select(go_select_case *cases, size_t ncases, bool block,
 {
     struct rt_g *g = rt__getg_fast();
     struct select_state s = { .cases = cases, .pollorder = pollorder,
-                              .lockorder = lockorder, .n = 0 };
+                              .lockorder = lockorder, .n = 0,
+                              .ncases = (uint32_t)ncases };
     /* Random poll order over the non-nil cases (Fisher-Yates, inside
      * out), and the lock order by address. */
     for (uint32_t i = 0; i < (uint32_t)ncases; i++) {
@@ -244,6 +247,35 @@ static int do_select(go_select_case *cases, size_t ncases, bool block,
     return block_and_wait(&s, waiters, g, pc);
 }
 
+/* Race hooks, as in Go: a select evaluates every send operand on entry (a
+ * read of each value to send, and of each channel sent on, which races
+ * with a close), and the chosen receive case writes its element. */
+static void entry_accesses(go_select_case *cases, size_t n, uintptr_t pc)
+{
+    struct rt_g *g = rt__getg_fast();
+    for (size_t i = 0; i < n; i++) {
+        go_chan *c = cases[i].chan;
+        if (!c || cases[i].dir != GO_SEND)
+            continue;
+        RT_HOOK(access, g, c, 1, false, pc);
+        if (cases[i].elem && c->elemsize)
+            RT_HOOK(access, g, cases[i].elem, c->elemsize, false, pc);
+    }
+}
+
+static void exit_accesses(go_select_case *cases, int chosen, uintptr_t pc)
+{
+    if (chosen < 0)
+        return;
+    go_select_case *cs = &cases[chosen];
+    if (cs->dir == GO_RECV && cs->elem && cs->chan->elemsize)
+        RT_HOOK(access, rt__getg_fast(), cs->elem, cs->chan->elemsize, true,
+                pc);
+}
+
+static int select_cases(go_select_case *cases, size_t n, bool has_default,
+                        uintptr_t pc);
+
 int go_select(go_select_case *cases, size_t n, bool has_default)
 {
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
@@ -252,6 +284,17 @@ int go_select(go_select_case *cases, size_t n, bool has_default)
                        SELECT_MAX_CASES);
     if (n && !cases)
         rt__throw_user("panic: go_select: NULL cases with n = %zu", n);
+    if (!RT_HOOKS_ON())
+        return select_cases(cases, n, has_default, pc);
+    entry_accesses(cases, n, pc);
+    int r = select_cases(cases, n, has_default, pc);
+    exit_accesses(cases, r, pc);
+    return r;
+}
+
+static int select_cases(go_select_case *cases, size_t n, bool has_default,
+                        uintptr_t pc)
+{
     if (n <= SELECT_STACK_CASES) {
         /* Sized to n: a parked select should cost as little stack as
          * possible (a parked goroutine's memory is its stack). */
@@ -270,4 +313,16 @@ int go_select(go_select_case *cases, size_t n, bool has_default)
     free(orders);
     free(waiters);
     return r;
+}
+
+int rt_select_chans(const struct rt_ginfo *info, go_chan **out, int max)
+{
+    if (info->wait_reason != RT_WAIT_SELECT || !info->wait_obj)
+        return 0;
+    const go_select_case *cases = info->wait_obj;
+    int n = 0;
+    for (uint32_t i = 0; i < info->g->select_ncases && n < max; i++)
+        if (cases[i].chan)
+            out[n++] = cases[i].chan;
+    return n;
 }

@@ -175,7 +175,26 @@ static void new_slab(void)
     stacks.slab_next = 0;
 }
 
-/* carve_slot takes the next slot of the current slab. stacks.lock held. */
+/* populate_top commits the top page of a slot that has no memory (new, or
+ * given back by the scavenger) before the goroutine's first touch: on these
+ * VMs a first-touch page fault costs 11-50 us, madvise(MADV_POPULATE_WRITE)
+ * of the same page 2-8 us. A goroutine that only parks never needs more
+ * than that page. Kernels before 5.14 say EINVAL: then faults it is. */
+static _Atomic bool populate_unsupported;
+
+static void populate_top(struct rt_g *g)
+{
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+    if (atomic_load_explicit(&populate_unsupported, memory_order_relaxed))
+        return;
+    uintptr_t page = ((uintptr_t)g + G_AREA - 1) & ~(uintptr_t)4095;
+    if (madvise((void *)page, 4096, MADV_POPULATE_WRITE) && errno == EINVAL)
+        atomic_store_explicit(&populate_unsupported, true,
+                              memory_order_relaxed);
+}
+
 /* reset_slot initializes the struct rt_g at the top of slot. */
 static void reset_slot(struct rt_g *g, char *slot)
 {
@@ -195,9 +214,7 @@ static struct rt_g *carve_slot(void)
         new_slab();
     char *slot = stacks.slab + stacks.slab_next++ * stacks.slot_size;
     (void)install_guard(slot, stacks.guard_size);
-    struct rt_g *g = (struct rt_g *)(slot + stacks.slot_size - G_AREA);
-    reset_slot(g, slot);
-    return g;
+    return (struct rt_g *)(slot + stacks.slot_size - G_AREA);
 }
 
 /* rt__gslot_alloc returns a fresh slot: a cold one if any, else a newly
@@ -210,11 +227,14 @@ struct rt_g *rt__gslot_alloc(void)
         g = stacks.cold_slots[--stacks.ncold];
         rt__unlock(&stacks.lock);
         char *slot = (char *)g + G_AREA - stacks.slot_size;
+        populate_top(g);
         reset_slot(g, slot);
         return g;
     }
     g = carve_slot();
     rt__unlock(&stacks.lock);
+    populate_top(g);
+    reset_slot(g, (char *)g + G_AREA - stacks.slot_size);
     rt__allg_add(g);
     return g;
 }

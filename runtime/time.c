@@ -95,7 +95,7 @@ go_ticker *go_ticker_new(int64_t period_ns)
                        "(%lld ns)", (long long)period_ns);
     }
     uintptr_t pc = (uintptr_t)__builtin_return_address(0);
-    go_ticker *tk = malloc(sizeof *tk);
+    go_ticker *tk = rt__object_alloc(sizeof *tk);
     if (!tk)
         RT_THROW("go_ticker_new: out of memory");
     tk->c = rt__chan_make(sizeof(int64_t), 1, pc);
@@ -121,5 +121,5 @@ void go_ticker_stop(go_ticker *t)
     rt__unlock(&t->c->lock);
     if (!waited_on)
         go_chan_free(t->c);
-    free(t);
+    rt__object_free(t);
 }

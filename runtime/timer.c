@@ -221,6 +221,14 @@ int rt__timers_count(void)
     return n;
 }
 
+void rt_timers_each(void (*visit)(void *timer_arg, void *arg), void *arg)
+{
+    rt__lock(&timers.lock);
+    for (size_t i = 0; i < timers.n; i++)
+        visit(timers.heap[i]->arg, arg);
+    rt__unlock(&timers.lock);
+}
+
 int64_t rt__timers_run(int64_t now)
 {
     rt__lock(&timers.lock);

@@ -126,6 +126,7 @@ static void fill_info(struct rt_g *g, uint32_t status, struct rt_ginfo *info)
     info->parent_id = g->parent_id;
     info->stack_lo = g->stack_lo;
     info->stack_hi = g->stack_hi;
+    info->start_arg = g->arg;
     info->detector = g->detector;
     if (has_saved_context(g, status)) {
         struct rep_regs r;
@@ -133,6 +134,9 @@ static void fill_info(struct rt_g *g, uint32_t status, struct rt_ginfo *info)
         info->saved_pc = r.pc;
         info->saved_sp = r.sp;
         info->saved_fp = r.fp;
+        info->live_sp = r.sp;
+    } else if ((g->flags & RT_GF_EXTERNAL) && info->status == RT_G_WAITING) {
+        info->live_sp = g->ext_park_sp;
     }
 }
 
@@ -251,7 +255,8 @@ static bool frame_bottom(const struct rep_frame *f)
     static const char *const names[] = {
         "rt__goroutine_main", "rt__goroutine_trampoline",
         "__libc_start_call_main", "__libc_start_main", "_start",
-        "start_thread", "clone", "clone3", NULL,
+        "start_thread", "clone", "clone3", "__clone", "__clone3",
+        "__libc_start_main_impl", NULL,
     };
     for (const char *const *n = names; *n; n++)
         if (!strncmp(f->function, *n, strlen(*n)) &&
