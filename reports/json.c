@@ -4,12 +4,16 @@
  * output), with json-c. The schema (docs/API.md has it in full):
  *
  *   {"kind": "data-race", "headline": "WARNING: DATA RACE", "pid": 1234,
- *    "message": "...", "summary": "x.c:42 in worker",
+ *    "test": "suite:case", "message": "...", "trailer": "...",
+ *    "summary": "x.c:42 in worker",
  *    "stacks": [{"title": "Write at 0x... by goroutine 7", "goroutine": 7,
- *                "thread": 0,
+ *                "thread": 0, "note": "...",
  *                "frames": [{"function": "worker", "file": "x.c",
- *                            "line": 42, "pc": "0x401a2b",
+ *                            "line": 42, "pc": "0x401a2b", "offset": 43,
  *                            "inlined": false}]}]}
+ *
+ * message (text before the stacks), trailer (after them), test and note
+ * appear only when set.
  */
 #define _GNU_SOURCE
 #include <json-c/json.h>
@@ -29,6 +33,8 @@ static json_object *frame_json(const struct rep_frame *f)
                            json_object_new_string(rep_strip_path(f->file)));
     json_object_object_add(o, "line", json_object_new_int(f->line));
     json_object_object_add(o, "pc", json_object_new_string(pc));
+    json_object_object_add(o, "offset",
+                           json_object_new_int64((int64_t)f->fn_offset));
     json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
     return o;
 }
@@ -43,11 +49,12 @@ char *rep_render_json(const struct rep_report *r, int pid)
     json_object_object_add(root, "pid", json_object_new_int(pid));
     if (r->test)
         json_object_object_add(root, "test", json_object_new_string(r->test));
-    if (r->message[0] || r->trailer[0]) {
-        char msg[sizeof r->message + sizeof r->trailer];
-        snprintf(msg, sizeof msg, "%s%s", r->message, r->trailer);
-        json_object_object_add(root, "message", json_object_new_string(msg));
-    }
+    if (r->message[0])
+        json_object_object_add(root, "message",
+                               json_object_new_string(r->message));
+    if (r->trailer[0])
+        json_object_object_add(root, "trailer",
+                               json_object_new_string(r->trailer));
     json_object *stacks = json_object_new_array();
     char summary[1024] = "";
     for (int i = 0; i < r->nstacks; i++) {
@@ -64,6 +71,8 @@ char *rep_render_json(const struct rep_report *r, int pid)
                                json_object_new_int64((int64_t)s->goroutine));
         json_object_object_add(js, "thread",
                                json_object_new_int64((int64_t)s->thread));
+        if (s->note)
+            json_object_object_add(js, "note", json_object_new_string(s->note));
         json_object *frames = json_object_new_array();
         const struct rep_frame *fr = s->frames;
         int n = s->nframes;

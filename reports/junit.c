@@ -157,12 +157,14 @@ static void put_attr(FILE *f, const char *name, const char *value)
 
 /* The facts about a report that name its <testcase>. */
 struct finding {
-    char summary[1024];  /* "x.c:42 in worker", or "" without frames */
-    char top[2][1024];   /* top frames of the first two stacks */
+    char summary[512];   /* "x.c:42 in worker", or "" without frames */
+    char top[2][512];    /* top frames of the first two stacks */
+    char name[1024];     /* the <testcase> name, unnumbered */
+    const char *classname;
 };
 
-/* stack_top writes "func file:line" of a stack's first frame to out (""
- * when it has none). Pre-symbolized frames are used as they are; pcs are
+/* stack_top writes "file:line in func" of a stack's first frame to out
+ * ("" when it has none). Pre-symbolized frames are used as they are; pcs are
  * symbolized (a report rendered in the process that found it). */
 static void stack_top(const struct rep_report *r, const struct rep_stack *s,
                       char *out, size_t cap, bool *found)
@@ -184,6 +186,12 @@ static void stack_top(const struct rep_report *r, const struct rep_stack *s,
     *found = true;
 }
 
+static const char *headline_of(const struct rep_report *r)
+{
+    return r->headline && r->headline[0] ? r->headline
+                                         : rep_kind_name(r->kind);
+}
+
 static void finding_of(const struct rep_report *r, struct finding *fd)
 {
     memset(fd, 0, sizeof *fd);
@@ -199,12 +207,13 @@ static void finding_of(const struct rep_report *r, struct finding *fd)
         if (i >= 1 && fd->summary[0])
             break;
     }
-}
-
-static const char *headline_of(const struct rep_report *r)
-{
-    return r->headline && r->headline[0] ? r->headline
-                                         : rep_kind_name(r->kind);
+    /* "headline at summary" */
+    if (fd->summary[0])
+        snprintf(fd->name, sizeof fd->name, "%s at %s", headline_of(r),
+                 fd->summary);
+    else
+        snprintf(fd->name, sizeof fd->name, "%s", headline_of(r));
+    fd->classname = r->test && r->test[0] ? r->test : rep_kind_name(r->kind);
 }
 
 static bool same_finding(const struct rep_report *a, const struct finding *fa,
@@ -217,16 +226,6 @@ static bool same_finding(const struct rep_report *a, const struct finding *fa,
     if (!strcmp(fa->top[0], fb->top[0]) && !strcmp(fa->top[1], fb->top[1]))
         return true;
     return !strcmp(fa->top[0], fb->top[1]) && !strcmp(fa->top[1], fb->top[0]);
-}
-
-/* case_name writes the <testcase> name of r: "headline at summary". */
-static void case_name(const struct rep_report *r, const struct finding *fd,
-                      char *out, size_t cap)
-{
-    if (fd->summary[0])
-        snprintf(out, cap, "%s at %s", headline_of(r), fd->summary);
-    else
-        snprintf(out, cap, "%s", headline_of(r));
 }
 
 /* ---- a suite -------------------------------------------------------------------- */
@@ -249,7 +248,6 @@ static int plan_suite(const struct rep_junit_suite *s, struct plan *p)
     p->fd = calloc((size_t)nr + 1, sizeof *p->fd);
     if (!p->idx || !p->number || !p->fd)
         return -1;
-    char name[2048], other[2048];
     for (int i = 0; i < nr; i++) {
         const struct rep_report *r = &s->reports[i];
         struct finding *fd = &p->fd[p->n];
@@ -260,16 +258,10 @@ static int plan_suite(const struct rep_junit_suite *s, struct plan *p)
         if (dup)
             continue;
         /* Number distinct findings whose names collide. */
-        case_name(r, fd, name, sizeof name);
         int number = 1;
-        for (int j = 0; j < p->n; j++) {
-            const struct rep_report *o = &s->reports[p->idx[j]];
-            case_name(o, &p->fd[j], other, sizeof other);
-            const char *ca = r->test ? r->test : rep_kind_name(r->kind);
-            const char *cb = o->test ? o->test : rep_kind_name(o->kind);
-            if (!strcmp(name, other) && !strcmp(ca, cb))
-                number++;
-        }
+        for (int j = 0; j < p->n; j++)
+            number += !strcmp(fd->name, p->fd[j].name) &&
+                      !strcmp(fd->classname, p->fd[j].classname);
         p->idx[p->n] = i;
         p->number[p->n] = number;
         p->n++;
@@ -288,18 +280,16 @@ static void put_failure_case(FILE *f, const struct rep_report *r,
                              const struct finding *fd, int number,
                              char *text)
 {
-    char name[2048];
-    case_name(r, fd, name, sizeof name);
-    char numbered[2100];
+    char numbered[sizeof fd->name + 16];
     if (number > 1)
-        snprintf(numbered, sizeof numbered, "%s (%d)", name, number);
+        snprintf(numbered, sizeof numbered, "%s (%d)", fd->name, number);
     else
-        snprintf(numbered, sizeof numbered, "%s", name);
+        snprintf(numbered, sizeof numbered, "%s", fd->name);
     fputs("    <testcase", f);
-    put_attr(f, "classname", r->test ? r->test : rep_kind_name(r->kind));
+    put_attr(f, "classname", fd->classname);
     put_attr(f, "name", numbered);
     fputs(" time=\"0.000\">\n      <failure", f);
-    put_attr(f, "message", name);
+    put_attr(f, "message", fd->name);
     put_attr(f, "type", rep_kind_name(r->kind));
     fputs(">", f);
     size_t len = text ? rep_render_text(r, text, REPORT_TEXT_CAP) : 0;

@@ -123,13 +123,48 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+static uint64_t mix_string(uint64_t h, const char *str)
+{
+    for (; str && *str; str++)
+        h = mix(h, (unsigned char)*str);
+    return h;
+}
+
+uint64_t rep_stack_key(const uintptr_t *pcs, int npcs, bool first_exact,
+                       const struct rep_stack_filter *filter)
+{
+    if (!npcs)
+        return 0;
+    struct rep_frame *frames = malloc(REP_MAX_FRAMES * 2 * sizeof *frames);
+    int n = frames ? rep_symbolize_stack(pcs, npcs, first_exact, filter,
+                                         frames, REP_MAX_FRAMES * 2)
+                   : 0;
+    uint64_t h;
+    if (n > 0 && frames[0].line > 0) {
+        h = mix_string(0x5eed, frames[0].file);
+        h = mix_string(h, frames[0].function);
+        h = mix(h, (uint64_t)frames[0].line);
+    } else {
+        h = mix(0x5eed, pcs[0]);
+    }
+    free(frames);
+    return h;
+}
+
+/* default_key identifies a finding by the source lines at the top of its
+ * first two stacks (rep_stack_key). */
 static uint64_t default_key(const struct rep_report *r)
 {
     uint64_t h = mix(0, (uint64_t)r->kind + 1);
     for (int i = 0; i < r->nstacks && i < 2; i++) {
         const struct rep_stack *s = &r->stacks[i];
-        uintptr_t top = s->npcs ? s->pcs[0] : 0;
-        h = mix(h, top);
+        if (s->nframes) {
+            h = mix_string(h, s->frames[0].file);
+            h = mix(h, (uint64_t)s->frames[0].line);
+        } else {
+            h = mix(h, rep_stack_key(s->pcs, s->npcs, s->first_exact,
+                                     r->filter));
+        }
     }
     return h ? h : 1;
 }

@@ -206,6 +206,12 @@ struct rep_report {
     const char *test;
 };
 
+/* rep_stack_key identifies a stack by the source line at its top (after
+ * filter): two reports whose stacks have equal keys are one finding (two
+ * stores of one struct assignment), however their pcs differ. */
+uint64_t rep_stack_key(const uintptr_t *pcs, int npcs, bool first_exact,
+                       const struct rep_stack_filter *filter);
+
 void rep_report_init(struct rep_report *r, enum rep_kind kind,
                      const char *headline);
 /* rep_report_free releases what rep_report_stack allocated. */

@@ -18,6 +18,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,12 +253,54 @@ int rep_symbolize(uintptr_t pc, bool exact, struct rep_frame *out, int max)
     return n;
 }
 
+/* The end of a large .bss lies in an anonymous mapping, which
+ * /proc/self/maps does not name: libdwfl knows no module there. The
+ * loaded object's PT_LOAD segments (p_memsz covers .bss) say whose it is;
+ * libdwfl finds the module by an address of the object that is file
+ * backed, its first segment. */
+struct bss_search {
+    uintptr_t addr;
+    uintptr_t first_segment;
+};
+
+static int bss_cb(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct bss_search *b = arg;
+    uintptr_t first = 0;
+    bool inside = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (!first)
+            first = lo;
+        if (b->addr >= lo && b->addr < lo + ph->p_memsz)
+            inside = true;
+    }
+    if (!inside)
+        return 0;
+    b->first_segment = first;
+    return 1;
+}
+
+static Dwfl_Module *module_of_bss(uintptr_t addr)
+{
+    struct bss_search b = { addr, 0 };
+    if (!dl_iterate_phdr(bss_cb, &b) || !b.first_segment)
+        return NULL;
+    return dwfl_addrmodule(dwfl, b.first_segment);
+}
+
 bool rep_symbolize_data(uintptr_t addr, struct rep_data *out)
 {
     bool ok = false;
     pthread_mutex_lock(&sym_lock);
     if (ensure_session()) {
         Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+        if (!mod)
+            mod = module_of_bss(addr);
         if (mod) {
             GElf_Off off = 0;
             GElf_Sym sym;
