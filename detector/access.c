@@ -8,8 +8,16 @@
  * by another slot, one of the two accesses writes, not both are atomic,
  * and its epoch is not covered by t's clock (no happens-before). Then the
  * access is recorded in a cell: one of t's own with the same bytes, else an
- * empty one, else one that t's clock already covers, else a pseudo-random
- * one (an eviction: TSan's trade-off, accepted for O(1) checks).
+ * empty one, else one that t's clock already covers and that the new
+ * access may stand for, else a pseudo-random one (an eviction: TSan's
+ * trade-off, accepted for O(1) checks), a read rather than a write when a
+ * read is recorded.
+ *
+ * "May stand for": an access that happens after a covered one reports
+ * every race the covered one would — against later writes, and, when the
+ * new access is a write, later reads — by transitivity. A read cannot
+ * stand for a covered write: a later unordered read would race with the
+ * write and not with the read. So a read replaces only covered reads.
  *
  * The common case is cheaper still: if a cell already records this very
  * access (same slot, epoch, bytes and kind) — a loop touching the same
@@ -61,7 +69,7 @@ static DET_NOINLINE void check_word(struct det_thread *t, uint64_t *cells,
         }
         bool ordered = cs < t->clock.n && CELL_EPOCH(c) <= t->clock.e[cs];
         if (ordered) {
-            if (covered < 0)
+            if (covered < 0 && (write || CELL_READ(c)))
                 covered = i;
             continue;
         }
@@ -78,8 +86,17 @@ static DET_NOINLINE void check_word(struct det_thread *t, uint64_t *cells,
         det_trace_access(t, addr, size, write, atomic, pc);
     if (store < 0)
         store = empty >= 0 ? empty : covered;
-    if (store < 0)
-        store = (int)((t->epoch ^ (addr >> 3)) % DET_CELLS);
+    if (store < 0) {
+        int start = (int)((t->epoch ^ (addr >> 3)) % DET_CELLS);
+        store = start;
+        for (int k = 0; !write && k < DET_CELLS; k++) {
+            int i = (start + k) % DET_CELLS;
+            if (CELL_READ(load_cell(&cells[i]))) {
+                store = i;
+                break;
+            }
+        }
+    }
     store_cell(&cells[store], cur);
     if (det_unlikely(racy != 0))
         det_report_race(t, addr, size, write, atomic, pc, racy,

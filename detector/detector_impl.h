@@ -143,6 +143,7 @@ struct det_thread {
     uint32_t parent_thread_id;
     struct rt_g *g;
     uint64_t last_run;        /* for picking a slot victim (LRU) */
+    uintptr_t stack_lo, stack_hi; /* an OS thread's stack (and TLS), if known */
 
     /* Locks held (lockorder.c): for lock-order edges and for the goroutine
      * that exits holding one. Owner-only. */
@@ -153,9 +154,14 @@ struct det_thread {
     } held[DET_MAX_HELD];
     uint32_t nheld;
 
-    /* What it is blocked on (blocking.c), for wait-for cycles. */
+    /* What it is blocked on (blocking.c), for wait-for cycles and the
+     * hang watchdog; for an OS thread also the call and its stack. */
     _Atomic uint8_t blocked_reason; /* enum rt_wait_reason, NONE if running */
     const void *_Atomic blocked_obj;
+    const char *blocked_call;       /* "pthread_mutex_lock"... */
+    uint32_t blocked_stack;
+    uintptr_t blocked_sp;           /* its stack pointer while blocked */
+    int64_t blocked_since;          /* monotonic ns */
 
     /* Lists: all threads (for dumps), graveyard. */
     struct det_thread *all_next, *all_prev;
@@ -190,6 +196,10 @@ void det_thread_park(struct det_thread *t);
 void det_thread_resume(struct det_thread *t);
 /* det_thread_need_slot: t has no slot (it was taken while parked). */
 void det_thread_need_slot(struct det_thread *t);
+
+/* det_threads_each calls fn for every live thread state, under the
+ * thread table's lock (fn must not create or finish threads). */
+void det_threads_each(void (*fn)(struct det_thread *t, void *arg), void *arg);
 
 /* det_release_epoch ends t's current epoch after a release: later
  * accesses of t are not covered by what it just released. */
@@ -361,6 +371,13 @@ struct det_heap_block {
     uint32_t thread_id;
 };
 
+/* The leak detector (reach.c) knows channels (size 0) and the runtime's
+ * objects the program reaches them through. */
+void det_reach_register(const void *p, size_t size);
+void det_reach_forget(const void *p);
+void det_reach_init(void);
+void det_watchdog_start(void);
+
 /* det_heap_find describes the live heap block holding addr. */
 bool det_heap_find(uintptr_t addr, struct det_heap_block *out);
 
@@ -369,6 +386,8 @@ bool det_heap_find(uintptr_t addr, struct det_heap_block *out);
 void det_report_race(struct det_thread *t, uintptr_t addr, size_t size,
                      bool write, bool atomic, uintptr_t pc, uint64_t old_cell,
                      uintptr_t old_word);
+/* det_thread_renamed: t's goid changed (a thread became a goroutine). */
+void det_thread_renamed(struct det_thread *t);
 /* det_thread_name writes "goroutine 7", "main goroutine" or "thread T2". */
 void det_thread_name(char *buf, size_t len, uint64_t goid, uint32_t thread_id);
 
@@ -383,18 +402,26 @@ struct det_global {
 extern struct det_global det_global;
 
 void det_init(void);
+/* det_tls_internal > 0: this OS thread runs detector code; every
+ * intercepted function (malloc, memcpy, pthread_*) called meanwhile — by
+ * the detector or by a library it uses, such as libunwind taking its own
+ * lock — goes straight to the real one. */
+extern __thread int det_tls_internal __attribute__((tls_model("initial-exec")));
+
 /* det_enter/det_leave bracket detector code that may call back into
- * intercepted functions (malloc, memcpy...): those then skip detection. */
+ * intercepted functions. Both marks are needed: t's (hooks may act for a
+ * goroutine other than the one the OS thread runs, and t's own checks
+ * must stop) and the thread's (the interceptors look only at that). */
 static inline void det_enter(struct det_thread *t)
 {
     t->in_runtime++;
+    det_tls_internal++;
 }
 static inline void det_leave(struct det_thread *t)
 {
+    det_tls_internal--;
     t->in_runtime--;
 }
-
-extern __thread int det_tls_internal __attribute__((tls_model("initial-exec")));
 
 #pragma GCC visibility pop
 

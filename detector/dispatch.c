@@ -54,6 +54,7 @@ static struct det_thread *gthread(struct rt_g *g)
         cur->g = g;
         cur->is_goroutine = true;
         cur->goid = rt_g_id(g);
+        det_thread_renamed(cur);
         *slot = cur;
         return cur;
     }
@@ -238,13 +239,17 @@ static void on_chan_make(struct rt_g *g, go_chan *c, size_t elem_size,
     struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
     s->chan_cap = cap;
     s->make_stack = det_here(t, pc);
-    /* The channel is born in its creator: its creation is a write. */
-    det_access(t, (uintptr_t)c, 1, true, false, pc);
+    /* Making a channel is not an access (as in Go): the pointer reaches
+     * other goroutines only through memory or a channel, where its own
+     * handoff is checked, and the runtime makes channels under its own
+     * locks (a context's done channel) that the detector does not see. */
+    det_reach_register(c, 0);
 }
 
 static void on_chan_free(struct rt_g *g, go_chan *c)
 {
     (void)g;
+    det_reach_forget(c);
     det_sync_free_range((uintptr_t)c, (uintptr_t)c + 1);
     det_shadow_reset((uintptr_t)c, 8);
 }
@@ -324,6 +329,8 @@ static const struct rt_hooks hooks = {
     .acquire = on_acquire,
     .release = on_release,
     .release_acquire = on_release_acquire,
+    .object_new = det_reach_register,
+    .object_free = det_reach_forget,
     .chan_make = on_chan_make,
     .chan_free = on_chan_free,
     .chan_send = on_chan_send,

@@ -179,7 +179,10 @@ static void untrack(void *p)
     if (r)
         *pr = r->next;
     det_spin_unlock(l);
-    size_t size = r ? r->b.size : malloc_usable_size(p);
+    /* All of the chunk (free() wrote all of it, up to its usable size). */
+    size_t size = malloc_usable_size(p);
+    if (r && r->b.size > size)
+        size = r->b.size;
     if (r)
         record_free(r);
     det_shadow_reset((uintptr_t)p, size);
@@ -202,6 +205,22 @@ bool det_heap_find(uintptr_t addr, struct det_heap_block *out)
     }
     return false;
 }
+
+/* det_heap_each calls fn for every live block of the program's, a stripe
+ * of the table locked at a time: fn may allocate (the detector's own
+ * allocations are not recorded) but not free a program block. */
+void det_heap_each(void (*fn)(uintptr_t lo, size_t size, void *arg),
+                   void *arg)
+{
+    for (size_t i = 0; i < STRIPES; i++) {
+        det_spin_lock(&stripes[i].lock);
+        for (struct block *r = stripes[i].head; r; r = r->next)
+            fn(r->b.addr, r->b.size, arg);
+        det_spin_unlock(&stripes[i].lock);
+    }
+}
+
+static inline bool checking(struct det_thread **t, uintptr_t pc);
 
 /* ---- the malloc family ---------------------------------------------------------- */
 
@@ -227,6 +246,10 @@ API void *realloc(void *old, size_t size)
         free(old);
         return NULL;
     }
+    /* The detector's own blocks are in no table (and it may realloc while
+     * it holds one of the table's locks: det_heap_each). */
+    if (PC() >= own_code[0].lo && PC() < own_code[0].hi)
+        return __libc_realloc(old, size);
     /* The old block's accesses must not carry over into the new block
      * (possibly at the same address, possibly handed to somebody else). */
     struct det_thread *t = det_tls_cur;
@@ -249,8 +272,18 @@ API void free(void *p)
     /* The detector's own memory never had shadow. The runtime's may (a
      * channel is accessed as a location): forget it like the program's. */
     uintptr_t pc = PC();
-    if (!(pc >= own_code[0].lo && pc < own_code[0].hi))
+    if (!(pc >= own_code[0].lo && pc < own_code[0].hi)) {
+        /* Freeing is a write of the block (as in TSan): an access that
+         * nothing orders before the free races with it. The first 64 KiB
+         * are checked; a race deeper in a huge block is left unseen. */
+        struct det_thread *t;
+        if (checking(&t, pc)) {
+            size_t size = malloc_usable_size(p);
+            det_access_range(t, (uintptr_t)p, size < 65536 ? size : 65536,
+                             true, pc);
+        }
         untrack(p);
+    }
     __libc_free(p);
 }
 

@@ -38,7 +38,10 @@ static void init(void)
     rep_install_exit_status();
     ip_init();
     atexit(summary);
+    /* Registered after the summary, so it runs before it. */
+    det_reach_init();
     det_global.enabled = true;
+    det_watchdog_start();
     det_tls_internal--;
 }
 

@@ -135,6 +135,8 @@ static void add_creation(struct rep_report *r, uint64_t goid,
 {
     if (goid == 1 || (!goid && thread_id == 1))
         return; /* the main goroutine / thread was not created by anyone */
+    if (!goid && !thread_id)
+        return; /* whose it was is forgotten: nothing to say */
     const uintptr_t *pcs = NULL;
     int n = t ? det_depot_get(t->creation_stack, &pcs) : 0;
     struct rep_stack *s;
@@ -147,6 +149,28 @@ static void add_creation(struct rep_report *r, uint64_t goid,
                              thread_id - 1, finished ? "finished" : "running");
     if (s && !n)
         s->note = "[creation stack not known]";
+}
+
+/* Whose stack holds an address: any goroutine's (not only the one whose
+ * access found the race), or an OS thread's. */
+struct stack_owner {
+    uintptr_t addr;
+    uint64_t goid;
+    uint32_t thread_id;
+};
+
+static void find_stack_owner(const struct rt_ginfo *info, void *arg)
+{
+    struct stack_owner *so = arg;
+    if (so->addr >= info->stack_lo && so->addr < info->stack_hi)
+        so->goid = info->id;
+}
+
+static void find_thread_stack(struct det_thread *t, void *arg)
+{
+    struct stack_owner *so = arg;
+    if (!t->is_goroutine && so->addr >= t->stack_lo && so->addr < t->stack_hi)
+        so->thread_id = t->thread_id;
 }
 
 static void add_location(struct rep_report *r, uintptr_t addr,
@@ -172,14 +196,15 @@ static void add_location(struct rep_report *r, uintptr_t addr,
                            d.module, (unsigned long)(d.start - d.module_base));
         return;
     }
-    if (t && t->g) {
-        uintptr_t lo, hi;
-        rt_g_stack(t->g, &lo, &hi);
-        if (addr >= lo && addr < hi) {
-            char who[64];
-            det_thread_name(who, sizeof who, t->goid, t->thread_id);
-            rep_report_trailer(r, "Location is the stack of %s\n", who);
-        }
+    (void)t;
+    struct stack_owner so = { addr, 0, 0 };
+    rt_goroutines_each(find_stack_owner, &so);
+    if (!so.goid)
+        det_threads_each(find_thread_stack, &so);
+    if (so.goid || so.thread_id) {
+        char who[64];
+        det_thread_name(who, sizeof who, so.goid, so.thread_id);
+        rep_report_trailer(r, "Location is the stack of %s\n", who);
     }
 }
 
@@ -193,7 +218,6 @@ void det_report_race(struct det_thread *t, uintptr_t addr, size_t size,
     if (already_seen(old_word))
         return;
     det_enter(t);
-    atomic_fetch_add(&det_global.races, 1);
 
     struct rep_report *r = malloc(sizeof *r);
     if (!r) {
@@ -250,16 +274,20 @@ void det_report_race(struct det_thread *t, uintptr_t addr, size_t size,
         add_creation(r, ogoid, otid, o, ofinished);
     add_location(r, addr, t);
 
-    /* One report per pair of code locations, in either order. */
-    uintptr_t a = n ? pcs[0] : 0, b = on ? opcs[0] : 0;
+    /* One report per pair of source lines, in either order. */
+    uint64_t a = rep_stack_key(pcs, n, false, r->filter);
+    uint64_t b = rep_stack_key(opcs, on, false, r->filter);
     if (a > b) {
-        uintptr_t x = a;
+        uint64_t x = a;
         a = b;
         b = x;
     }
     r->dedupe_key = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^
                     REP_DATA_RACE;
     bool emitted = rep_emit(r);
+    /* "Found N data race(s)" counts what was reported, as Go does. */
+    if (emitted)
+        atomic_fetch_add(&det_global.races, 1);
     rep_report_free(r);
     free(r);
     det_leave(t);

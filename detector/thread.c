@@ -7,17 +7,23 @@
  * threads of the program over time. A thread holds a slot while it runs;
  * a slot's epoch only grows, across owners, so an access recorded in the
  * shadow as (slot, epoch) keeps its meaning after the slot changes hands.
- * The price: a race between a slot's previous owner and its next one is
- * not seen (the new owner's clock covers the old owner's epochs). To make
- * that rare, a freed slot waits in a FIFO quarantine of SLOT_QUARANTINE
+ * The price: the new owner's epochs cover the old owner's, so a thread
+ * that synchronizes with the new owner looks ordered after everything the
+ * old owner did in the slot: a race with one of those accesses is missed.
+ * A finished thread's accesses mostly are ordered anyway (joined, waited
+ * for), and a freed slot waits in a FIFO quarantine of SLOT_QUARANTINE
  * slots before it can be reused; after that the lowest free slot is taken
  * first, which keeps clocks short (joins cost O(slots in use)).
  *
  * When no slot is free, a parked goroutine (one that cannot access memory)
  * gives up its slot, least recently run first; it takes another when it
- * runs again. Only with more than DET_SLOTS OS threads running at once do
- * threads share a slot (races between them are then missed; a warning
- * says so once).
+ * runs again. That is where the price can be paid for a live goroutine:
+ * with more than DET_SLOTS goroutines holding slots at once, races with
+ * what a long-parked goroutine did before it parked can be missed (Go's
+ * race detector has a hard limit instead: 8128 live goroutines), and a
+ * note says so once. Only with more than DET_SLOTS OS threads running at
+ * once do threads share a slot (races between them are then missed; a
+ * warning says so once).
  *
  * Finished threads stay in a graveyard for a while so that a race with an
  * access of a finished goroutine still gets that access's stack.
@@ -61,6 +67,7 @@ static struct {
     uint32_t next_unused;     /* slots never used yet: [next_unused, ...) */
     uint64_t run_clock;       /* for LRU victims */
     bool shared_warned;
+    bool steal_noted;
     uint32_t next_thread_id;
     struct det_thread *all;   /* live threads */
     struct det_thread *grave_head, *grave_tail;
@@ -119,6 +126,13 @@ static int steal_slot(void)
         }
     }
     if (best >= 0) {
+        if (!st.steal_noted) {
+            st.steal_noted = true;
+            rep_printf("gosan: more than %d goroutines hold race detector "
+                       "clock slots at once; parked ones lend theirs, and "
+                       "races with what they did before parking may be "
+                       "missed\n", DET_SLOTS);
+        }
         struct det_thread *victim = st.slots[best].owner;
         victim->slot = DET_NO_SLOT;
         st.slots[best].owner = NULL;
@@ -191,6 +205,20 @@ void det_release_epoch(struct det_thread *t)
     /* Only the owner writes its slot's epoch while it owns it. */
     __atomic_store_n(&st.slots[t->slot].epoch, e, __ATOMIC_RELAXED);
     det_trace_epoch(t);
+}
+
+void det_thread_renamed(struct det_thread *t)
+{
+    /* Reports name the owner of an epoch from the slot history: the main
+     * thread that became the main goroutine was that goroutine all along. */
+    det_spin_lock(&st.lock);
+    for (int s = 0; s < DET_SLOTS; s++) {
+        struct det_slot *sl = &st.slots[s];
+        for (uint32_t i = 0; i < SLOT_HISTORY; i++)
+            if (sl->hist[i].t == t)
+                sl->hist[i].goid = t->goid;
+    }
+    det_spin_unlock(&st.lock);
 }
 
 struct det_thread *det_slot_owner(uint16_t slot, det_epoch e, uint64_t *goid,
@@ -348,6 +376,14 @@ void det_thread_name(char *buf, size_t len, uint64_t goid, uint32_t thread_id)
         snprintf(buf, len, "thread T%u", thread_id - 1);
     else
         snprintf(buf, len, "an unknown goroutine");
+}
+
+void det_threads_each(void (*fn)(struct det_thread *t, void *arg), void *arg)
+{
+    det_spin_lock(&st.lock);
+    for (struct det_thread *t = st.all; t; t = t->all_next)
+        fn(t, arg);
+    det_spin_unlock(&st.lock);
 }
 
 /* ---- fork ------------------------------------------------------------------ */

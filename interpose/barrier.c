@@ -16,7 +16,7 @@ IP_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
         return REAL(pthread_barrier_wait)(b);
     int saved = errno;
     det_release_addr(t, (uintptr_t)b);
-    ip_block(t, RT_WAIT_FOREVER, b);
+    ip_block_call(t, "pthread_barrier_wait", RT_WAIT_FOREVER, b);
     errno = saved;
     int err = REAL(pthread_barrier_wait)(b);
     saved = errno;
@@ -44,7 +44,7 @@ IP_EXPORT int sem_wait(sem_t *s)
         return REAL(sem_wait)(s);
     int r = REAL(sem_trywait)(s);
     if (r != 0 && errno == EAGAIN) {
-        ip_block(t, RT_WAIT_SEMAPHORE, s);
+        ip_block_call(t, "sem_wait", RT_WAIT_SEMAPHORE, s);
         r = REAL(sem_wait)(s);
         int saved = errno;
         ip_unblock(t);

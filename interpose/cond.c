@@ -13,7 +13,7 @@ static void before_wait(struct det_thread *t, pthread_cond_t *c,
 {
     int saved = errno;
     det_mutex_unlocking(t, (uintptr_t)m, true, pc);
-    ip_block(t, RT_WAIT_COND, c);
+    ip_block_call(t, "pthread_cond_wait", RT_WAIT_COND, c);
     errno = saved;
 }
 

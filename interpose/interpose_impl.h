@@ -98,6 +98,9 @@ static inline struct det_thread *ip_enter(uintptr_t pc)
  * records what it waits on, for wait-for cycles and the hang watchdog. */
 void ip_block(struct det_thread *t, enum rt_wait_reason reason,
               const void *obj);
+/* ip_block_call also names the call (for the hang report). */
+void ip_block_call(struct det_thread *t, const char *call,
+                   enum rt_wait_reason reason, const void *obj);
 void ip_unblock(struct det_thread *t);
 
 /* Keys (key2) of the sync objects the interposer adds. */

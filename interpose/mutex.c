@@ -98,7 +98,7 @@ IP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
     check_self_lock(t, m, pc);
     int err = REAL(pthread_mutex_trylock)(m);
     if (err == EBUSY) {
-        ip_block(t, RT_WAIT_MUTEX, m);
+        ip_block_call(t, "pthread_mutex_lock", RT_WAIT_MUTEX, m);
         err = REAL(pthread_mutex_lock)(m);
         int saved = errno;
         ip_unblock(t);

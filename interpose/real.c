@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "interpose_impl.h"
 
 struct ip_real ip_real;
@@ -96,9 +98,26 @@ void ip_real_init(void)
     atomic_store(&done, 1);
 }
 
+void ip_block_call(struct det_thread *t, const char *call,
+                   enum rt_wait_reason reason, const void *obj)
+{
+    t->blocked_call = call;
+    ip_block(t, reason, obj);
+}
+
 void ip_block(struct det_thread *t, enum rt_wait_reason reason,
               const void *obj)
 {
+    /* Where it blocks, for the hang report: a real unwind (blocking costs
+     * far more), which also covers uninstrumented code. */
+    det_enter(t);
+    t->blocked_stack = det_stack_here(2);
+    det_leave(t);
+    /* Below this frame its stack is dead while it waits (reach.c). */
+    t->blocked_sp = (uintptr_t)__builtin_frame_address(0);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    t->blocked_since = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     det_thread_park(t);
     det_blocked(t, reason, obj);
 }

@@ -27,7 +27,7 @@ IP_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t *l)
         return REAL(pthread_rwlock_rdlock)(l);
     int err = REAL(pthread_rwlock_tryrdlock)(l);
     if (err == EBUSY) {
-        ip_block(t, RT_WAIT_RWMUTEX_RLOCK, l);
+        ip_block_call(t, "pthread_rwlock_rdlock", RT_WAIT_RWMUTEX_RLOCK, l);
         err = REAL(pthread_rwlock_rdlock)(l);
         ip_unblock(t);
     }
@@ -56,7 +56,7 @@ IP_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t *l)
         return REAL(pthread_rwlock_wrlock)(l);
     int err = REAL(pthread_rwlock_trywrlock)(l);
     if (err == EBUSY) {
-        ip_block(t, RT_WAIT_RWMUTEX_LOCK, l);
+        ip_block_call(t, "pthread_rwlock_wrlock", RT_WAIT_RWMUTEX_LOCK, l);
         err = REAL(pthread_rwlock_wrlock)(l);
         ip_unblock(t);
     }

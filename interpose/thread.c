@@ -102,6 +102,18 @@ static void *trampoline(void *arg)
     struct ip_thread *r = arg;
     struct det_thread *t = r->t;
     t->os_tid = (pid_t)syscall(SYS_gettid);
+    /* The whole stack block, which also holds the thread's TLS: roots of
+     * the leak detector's reachability scan. */
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *lo;
+        size_t size;
+        if (pthread_attr_getstack(&attr, &lo, &size) == 0) {
+            t->stack_lo = (uintptr_t)lo;
+            t->stack_hi = (uintptr_t)lo + size;
+        }
+        pthread_attr_destroy(&attr);
+    }
     det_tls_cur = t;
     self_record = r;
     det_thread_start(t);
@@ -173,7 +185,7 @@ IP_EXPORT int pthread_join(pthread_t th, void **ret)
     struct det_thread *t = ip_enter(IP_PC());
     if (!t)
         return REAL(pthread_join)(th, ret);
-    ip_block(t, RT_WAIT_FOREVER, (void *)th);
+    ip_block_call(t, "pthread_join", RT_WAIT_FOREVER, (void *)th);
     int err = REAL(pthread_join)(th, ret);
     int saved = errno;
     ip_unblock(t);
