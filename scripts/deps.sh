@@ -5,7 +5,7 @@
 # something is actually missing.
 set -euo pipefail
 
-packages=(libunwind-dev libdw-dev check libjson-c-dev pkg-config)
+packages=(libunwind-dev libdw-dev check libjson-c-dev pkg-config libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
