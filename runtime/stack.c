@@ -404,8 +404,12 @@ void rt__stack_thread_init(struct rt_m *m)
         RT_THROW("cannot map a signal stack: %s", strerror(errno));
     stack_t ss = { .ss_sp = alt, .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
     stack_t old;
-    /* Keep a signal stack the program installed on this thread. */
-    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE)) {
+    /* Keep a signal stack the program installed on this thread, unless it
+     * is too small for the overflow report (which unwinds and symbolizes):
+     * sanitizers install a few pages, and their instrumented frames are
+     * large. The replaced stack stays mapped: its owner may unmap it. */
+    if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE) &&
+        old.ss_size >= ALTSTACK_SIZE) {
         munmap(alt, ALTSTACK_SIZE);
         return;
     }

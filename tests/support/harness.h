@@ -74,6 +74,20 @@ int child_count(const struct child *c, const char *needle);
 void rt_test_setup(void);
 void rt_test_verify(void);
 
+/* Under AddressSanitizer, freed memory waits in a quarantine, every byte
+ * has shadow, and everything is several times slower: tests that bound
+ * resident memory skip that bound, and the largest stress runs shrink. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef TEST_UNDER_ASAN
+#define TEST_UNDER_ASAN 0
+#endif
+
 /* Wall-clock helpers for tests that bound time explicitly. */
 int64_t test_now(void);
 
