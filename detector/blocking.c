@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "detector_impl.h"
 
@@ -100,6 +101,7 @@ static enum rep_kind misuse_kind(enum rt_misuse kind)
     case RT_MISUSE_COND_COPIED: return REP_SYNC_COPIED;
     case RT_MISUSE_SEMAPHORE_RELEASE: return REP_SEMAPHORE_OVERRELEASE;
     case RT_MISUSE_CHAN_FREE_IN_USE: return REP_CHANNEL_FREE_IN_USE;
+    case RT_MISUSE_MUTEX_COPIED: return REP_SYNC_COPIED;
     case RT_MISUSE_COUNT: break;
     }
     return REP_MUTEX_MISUSE;
@@ -128,6 +130,7 @@ static const char *operation(enum rt_misuse kind)
     case RT_MISUSE_COND_COPIED: return "Use";
     case RT_MISUSE_SEMAPHORE_RELEASE: return "Release";
     case RT_MISUSE_CHAN_FREE_IN_USE: return "Free";
+    case RT_MISUSE_MUTEX_COPIED: return "Lock of a copy";
     case RT_MISUSE_COUNT: break;
     }
     return "Use";
@@ -139,13 +142,15 @@ bool det_misuse(struct det_thread *t, enum rt_misuse kind, const void *obj,
     (void)pc;
     det_enter(t);
     struct det_sync *s = obj ? det_sync_get((uintptr_t)obj, 0, true) : NULL;
-    if (s && s->broken) {
+    _Static_assert(RT_MISUSE_COUNT <= 32, "misuse_reported is 32 bits");
+    uint32_t bit = 1u << kind;
+    if (s && (s->misuse_reported & bit)) {
         /* Reported already: the runtime still applies the halt policy. */
         det_leave(t);
         return true;
     }
     if (s)
-        s->broken = true;
+        s->misuse_reported |= bit;
     char headline[256];
     snprintf(headline, sizeof headline, "%s%s",
              rt_misuse_is_fatal(kind) ? "fatal error: " : "panic: ",
@@ -202,9 +207,93 @@ struct link {
     uint32_t owner_stack;
 };
 
+/* The members of a cycle other than the one closing it are parked on a
+ * mutex that only another member can unlock: their stacks stay put while
+ * rt_goroutines_each holds them and we describe them. */
+struct cycle_members {
+    struct rep_report *r;
+    const struct link *chain;
+    int n;
+    struct det_thread *closing;
+    int unparked;
+};
+
+static bool is_member(const struct cycle_members *cm, uint64_t goid)
+{
+    for (int i = 0; i < cm->n; i++) {
+        struct det_thread *m = cm->chain[i].t;
+        if (m != cm->closing && m->is_goroutine && m->goid == goid)
+            return true;
+    }
+    return false;
+}
+
+static void describe_member(const struct rt_ginfo *info, void *arg)
+{
+    struct cycle_members *cm = arg;
+    if (is_member(cm, info->id))
+        rt_describe_goroutine(cm->r, info);
+}
+
+/* A member announced its wait (the block event) before its switch away
+ * completed; count those not parked yet. */
+static void count_unparked(const struct rt_ginfo *info, void *arg)
+{
+    struct cycle_members *cm = arg;
+    if (is_member(cm, info->id) && info->status != RT_G_WAITING)
+        cm->unparked++;
+}
+
+/* describe_closing adds the goroutine or thread that closed the cycle: it
+ * is still running (about to park), so its stack is captured here. */
+static void describe_closing(struct rep_report *r, struct det_thread *t)
+{
+    char who[64], title[160];
+    det_thread_name(who, sizeof who, t->goid, t->thread_id);
+    uint32_t stack = t->is_goroutine ? det_stack_here(3) : t->blocked_stack;
+    const char *what =
+        t->is_goroutine
+            ? rt_wait_reason_string(atomic_load(&t->blocked_reason))
+            : (t->blocked_call ? t->blocked_call : "a lock");
+    snprintf(title, sizeof title, "%s [%s]:", who, what);
+    add_depot_stack(r, stack, title);
+    if (t->is_goroutine && t->goid != 1 && t->creation_stack) {
+        snprintf(title, sizeof title, "%s created by goroutine %llu at:", who,
+                 (unsigned long long)t->parent_goid);
+        add_depot_stack(r, t->creation_stack, title);
+    }
+}
+
+/* Two members may close the same cycle at once, each on its M, each seeing
+ * the other as blocked: only the first to claim the cycle reports it (and
+ * waits for the others to finish parking); the others park at once. */
+#define CLAIMED_CYCLES 256
+static _Atomic uint64_t claimed_cycles[CLAIMED_CYCLES];
+
+static bool claim_cycle(uint64_t key)
+{
+    key |= 1; /* 0 marks a free entry */
+    for (unsigned i = 0; i < CLAIMED_CYCLES; i++) {
+        _Atomic uint64_t *e = &claimed_cycles[(key + i) % CLAIMED_CYCLES];
+        uint64_t seen = atomic_load(e);
+        if (seen == key)
+            return false;
+        if (seen == 0 && atomic_compare_exchange_strong(e, &seen, key))
+            return true;
+        if (seen == key)
+            return false;
+    }
+    return true; /* full: the report's own deduplication still applies */
+}
+
 static void report_cycle(struct det_thread *t, const struct link *chain,
                          int n)
 {
+    uint64_t key = 0;
+    for (int i = 0; i < n; i++)
+        key ^= chain[i].m * 0x9e3779b97f4a7c15ull;
+    if (!claim_cycle(key))
+        return;
     struct rep_report r;
     rep_report_init(&r, REP_DEADLOCK,
                     "WARNING: DEADLOCK (goroutines wait for each other's "
@@ -212,7 +301,6 @@ static void report_cycle(struct det_thread *t, const struct link *chain,
     r.filter = &det_stack_filter;
     rep_report_message(&r, "These goroutines are blocked forever; the rest "
                        "of the program may go on:\n");
-    uint64_t key = 0;
     for (int i = 0; i < n; i++) {
         char who[64], owner[64], title[256];
         det_thread_name(who, sizeof who, chain[i].t->goid,
@@ -224,7 +312,30 @@ static void report_cycle(struct det_thread *t, const struct link *chain,
         snprintf(title, sizeof title, "Mutex %p acquired by %s at:",
                  (void *)chain[i].m, owner);
         add_depot_stack(&r, chain[i].owner_stack, title);
-        key ^= chain[i].m * 0x9e3779b97f4a7c15ull;
+    }
+    /* Where each member is blocked, and where it came from. */
+    describe_closing(&r, t);
+    struct cycle_members cm = { &r, chain, n, t, 0 };
+    /* Each of them is finishing its park on its own M, holding no lock we
+     * hold: give them a few milliseconds to get there. */
+    for (int tries = 0; tries < 200; tries++) {
+        cm.unparked = 0;
+        rt_goroutines_each(count_unparked, &cm);
+        if (!cm.unparked)
+            break;
+        struct timespec pause = { 0, 50 * 1000 };
+        nanosleep(&pause, NULL);
+    }
+    rt_goroutines_each(describe_member, &cm);
+    for (int i = 0; i < n; i++) {
+        struct det_thread *m = chain[i].t;
+        if (m == t || m->is_goroutine)
+            continue;
+        char who[64], title[160];
+        det_thread_name(who, sizeof who, m->goid, m->thread_id);
+        snprintf(title, sizeof title, "%s blocked in %s at:", who,
+                 m->blocked_call ? m->blocked_call : "a lock");
+        add_depot_stack(&r, m->blocked_stack, title);
     }
     r.dedupe_key = key ^ REP_DEADLOCK;
     det_enter(t);
@@ -276,6 +387,8 @@ void det_blocked(struct det_thread *t, enum rt_wait_reason reason,
 
 void det_thread_exiting(struct det_thread *t)
 {
+    if (t->nheld)
+        det_held_prune(t);
     if (t->nheld == 0)
         return;
     det_enter(t);

@@ -224,7 +224,8 @@ struct det_sync {
     struct det_thread *_Atomic owner; /* write owner of a mutex, or NULL */
     uint32_t owner_stack;     /* where the owner acquired it */
     bool ever_locked;         /* a lock_post was seen at this address */
-    bool broken;              /* misuse reported: report it once */
+    uint32_t misuse_reported; /* 1 << enum rt_misuse: each kind once */
+    _Atomic bool lock_seen;   /* a go_mutex Lock was seen (copy check) */
     /* Channel state (the close object, key2 0). */
     size_t chan_cap;          /* capacity */
     uint32_t make_stack;      /* where it was made */
@@ -340,6 +341,7 @@ void det_mutex_unlocking(struct det_thread *t, uintptr_t m, bool write,
  * lock-order graph; an acquisition that closes a cycle is reported. */
 void det_lock_acquired(struct det_thread *t, uintptr_t m, bool write,
                        uint32_t stack);
+void det_held_prune(struct det_thread *t);
 void det_lock_released(struct det_thread *t, uintptr_t m);
 /* det_lock_forget drops a freed lock from the graph. */
 void det_lock_forget(uintptr_t m);

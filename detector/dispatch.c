@@ -302,6 +302,26 @@ static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
 
 /* ---- locks --------------------------------------------------------------------- */
 
+/* A go_mutex found locked by a Lock although no Lock of it was ever seen
+ * is a copy of a locked mutex (the C form of Go's value-receiver mistake):
+ * Lock would wait forever for an owner that exists only in the original.
+ * Every Lock marks the mutex here, before the runtime's compare-and-swap
+ * can set the locked bit, so whoever sees the bit finds the mark. */
+static void on_lock_pre(struct rt_g *g, const void *m, enum rt_lock_kind kind,
+                        uintptr_t pc)
+{
+    (void)g;
+    if (kind != RT_LOCK_MUTEX)
+        return;
+    struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
+    if (__builtin_expect(atomic_load_explicit(&s->lock_seen,
+                                              memory_order_relaxed), 1))
+        return;
+    if (rt_mutex_is_locked(m))
+        rt_misuse(RT_MISUSE_MUTEX_COPIED, m, pc);
+    atomic_store(&s->lock_seen, true);
+}
+
 static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
                          uintptr_t pc, bool ok)
 {
@@ -338,6 +358,7 @@ static const struct rt_hooks hooks = {
     .chan_sync = on_chan_sync,
     .chan_close = on_chan_close,
     .chan_recv_closed = on_chan_recv_closed,
+    .lock_pre = on_lock_pre,
     .lock_post = on_lock_post,
     .unlock = on_unlock,
     .misuse = on_misuse,

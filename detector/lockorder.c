@@ -217,9 +217,29 @@ static bool add_edge(struct det_thread *t, const struct det_held *held,
     return cycle;
 }
 
+/* det_held_prune drops the exclusive locks t no longer owns: Go lets
+ * another goroutine unlock a mutex (a hand-over), and that unlock cannot
+ * edit t's list, so t finds out here, before it adds an edge or is judged
+ * for exiting with locks held. */
+void det_held_prune(struct det_thread *t)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < t->nheld; i++) {
+        if (t->held[i].write) {
+            struct det_sync *s = det_sync_get(t->held[i].m, 0, false);
+            if (!s || atomic_load(&s->owner) != t)
+                continue;
+        }
+        t->held[kept++] = t->held[i];
+    }
+    t->nheld = kept;
+}
+
 void det_lock_acquired(struct det_thread *t, uintptr_t m, bool write,
                        uint32_t stack)
 {
+    if (t->nheld)
+        det_held_prune(t);
     for (uint32_t i = 0; i < t->nheld; i++) {
         if (t->held[i].m == m)
             continue; /* a recursive or read re-acquisition */

@@ -33,18 +33,51 @@ static int kind_of(pthread_mutex_t *m)
     return m->__data.__kind & KIND_MASK;
 }
 
+/* What can go wrong with a pthread mutex. Each is reported once per mutex
+ * (a bit of det_sync.misuse_reported above the runtime's misuse kinds,
+ * which never apply to a pthread mutex). */
+enum pthread_misuse {
+    SELF_DEADLOCK = 24,
+    DOUBLE_LOCK_ERRORCHECK,
+    UNLOCK_OF_UNLOCKED,
+    UNLOCK_BY_NON_OWNER,
+    DESTROY_LOCKED,
+};
+
+static const struct {
+    enum rep_kind kind;
+    const char *what;
+} pthread_misuses[] = {
+    [SELF_DEADLOCK - SELF_DEADLOCK] = {
+        REP_MUTEX_MISUSE, "deadlock: a thread locks a mutex it already holds" },
+    [DOUBLE_LOCK_ERRORCHECK - SELF_DEADLOCK] = {
+        REP_MUTEX_MISUSE, "double lock of an error-checking mutex" },
+    [UNLOCK_OF_UNLOCKED - SELF_DEADLOCK] = {
+        REP_UNLOCK_OF_UNLOCKED_MUTEX, "unlock of an unlocked mutex" },
+    [UNLOCK_BY_NON_OWNER - SELF_DEADLOCK] = {
+        REP_MUTEX_MISUSE, "unlock of a mutex held by another thread" },
+    [DESTROY_LOCKED - SELF_DEADLOCK] = {
+        REP_MUTEX_MISUSE, "destroy of a locked mutex" },
+};
+
 static void report_mutex_misuse(struct det_thread *t, const void *m,
-                                const char *what, uintptr_t pc)
+                                enum pthread_misuse misuse, uintptr_t pc)
 {
+    _Static_assert((int)RT_MISUSE_COUNT <= (int)SELF_DEADLOCK &&
+                       DESTROY_LOCKED < 32,
+                   "pthread misuse bits overlap");
+    enum rep_kind kind = pthread_misuses[misuse - SELF_DEADLOCK].kind;
+    const char *what = pthread_misuses[misuse - SELF_DEADLOCK].what;
     struct det_sync *s = det_sync_get((uintptr_t)m, 0, true);
-    if (s->broken)
+    uint32_t bit = 1u << misuse;
+    if (s->misuse_reported & bit)
         return;
-    s->broken = true;
+    s->misuse_reported |= bit;
     det_enter(t);
     struct rep_report r;
     char headline[160];
     snprintf(headline, sizeof headline, "WARNING: %s", what);
-    rep_report_init(&r, REP_MUTEX_MISUSE, headline);
+    rep_report_init(&r, kind, headline);
     r.filter = &det_stack_filter;
     char who[64];
     det_thread_name(who, sizeof who, t->goid, t->thread_id);
@@ -75,11 +108,10 @@ static void check_self_lock(struct det_thread *t, pthread_mutex_t *m,
         return;
     struct det_sync *s = det_sync_get((uintptr_t)m, 0, false);
     if (s && atomic_load(&s->owner) == t)
-        report_mutex_misuse(t, m, kind_of(m) == KIND_ERRORCHECK
-                                      ? "double lock of an error-checking "
-                                        "mutex"
-                                      : "deadlock: a thread locks a mutex it "
-                                        "already holds",
+        report_mutex_misuse(t, m,
+                            kind_of(m) == KIND_ERRORCHECK
+                                ? DOUBLE_LOCK_ERRORCHECK
+                                : SELF_DEADLOCK,
                             pc);
 }
 
@@ -151,10 +183,9 @@ IP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
     struct det_thread *owner = s ? atomic_load(&s->owner) : NULL;
     bool last = kind_of(m) != KIND_RECURSIVE || m->__data.__count <= 1;
     if (!owner && m->__data.__lock == 0)
-        report_mutex_misuse(t, m, "unlock of an unlocked mutex", pc);
+        report_mutex_misuse(t, m, UNLOCK_OF_UNLOCKED, pc);
     else if (owner && owner != t)
-        report_mutex_misuse(t, m, "unlock of a mutex held by another thread",
-                            pc);
+        report_mutex_misuse(t, m, UNLOCK_BY_NON_OWNER, pc);
     if (last)
         det_mutex_unlocking(t, (uintptr_t)m, true, pc);
     errno = saved;
@@ -169,7 +200,7 @@ IP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
         int saved = errno;
         struct det_sync *s = det_sync_get((uintptr_t)m, 0, false);
         if ((s && atomic_load(&s->owner)) || m->__data.__lock != 0)
-            report_mutex_misuse(t, m, "destroy of a locked mutex", pc);
+            report_mutex_misuse(t, m, DESTROY_LOCKED, pc);
         else
             det_sync_free((uintptr_t)m, 0);
         errno = saved;

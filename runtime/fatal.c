@@ -40,6 +40,7 @@ static const char *const misuse_messages[RT_MISUSE_COUNT] = {
     [RT_MISUSE_SEMAPHORE_RELEASE] = "semaphore: released more than held",
     [RT_MISUSE_CHAN_FREE_IN_USE] =
         "go_chan_free of a channel with waiting goroutines",
+    [RT_MISUSE_MUTEX_COPIED] = "sync: Mutex is copied while locked",
 };
 _Static_assert(sizeof misuse_messages / sizeof misuse_messages[0] ==
                    RT_MISUSE_COUNT,
@@ -69,6 +70,7 @@ bool rt_misuse_is_fatal(enum rt_misuse kind)
     case RT_MISUSE_WAITGROUP_CONCURRENT_ADD:
     case RT_MISUSE_SEMAPHORE_RELEASE:
     case RT_MISUSE_CHAN_FREE_IN_USE:
+    case RT_MISUSE_MUTEX_COPIED:
     case RT_MISUSE_COUNT:
         break;
     }
@@ -153,6 +155,7 @@ static enum rep_kind misuse_kind(enum rt_misuse kind)
     case RT_MISUSE_COND_COPIED: return REP_SYNC_COPIED;
     case RT_MISUSE_SEMAPHORE_RELEASE: return REP_SEMAPHORE_OVERRELEASE;
     case RT_MISUSE_CHAN_FREE_IN_USE: return REP_CHANNEL_FREE_IN_USE;
+    case RT_MISUSE_MUTEX_COPIED: return REP_SYNC_COPIED;
     case RT_MISUSE_COUNT: break;
     }
     return REP_MUTEX_MISUSE;
@@ -183,6 +186,13 @@ static void report_misuse(struct rt_g *g, enum rt_misuse kind)
                    (uint64_t)kind;
     rep_emit(&r);
     rep_report_free(&r);
+}
+
+/* rt_misuse is rt__misuse for the detector, which finds some misuse the
+ * runtime cannot see (a copied mutex) and wants the same policy. */
+void rt_misuse(enum rt_misuse kind, const void *obj, uintptr_t pc)
+{
+    rt__misuse(rt__getg_fast(), kind, obj, pc);
 }
 
 void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,

@@ -197,6 +197,11 @@ void rt__mutex_unlock(go_mutex *m)
         RT_THROW("internal mutex %p unlocked while unlocked", (void *)m);
 }
 
+bool rt_mutex_is_locked(const go_mutex *m)
+{
+    return __atomic_load_n(&m->state, __ATOMIC_ACQUIRE) & MUTEX_LOCKED;
+}
+
 void go_mutex_lock(go_mutex *m)
 {
     if (rt_unlikely(RT_HOOKS_ON())) {

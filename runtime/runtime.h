@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gosan/sync.h>
+
 #include "hooks.h"
 
 struct rt_g;
@@ -112,6 +114,11 @@ int rt_select_chans(const struct rt_ginfo *info, go_chan **out, int max);
  * and rt_misuse_is_fatal tells whether Go says "fatal error:" rather than
  * "panic:". */
 const char *rt_misuse_message(enum rt_misuse kind);
+/* rt_misuse reports a misuse found by the detector in the calling
+ * goroutine, then halts or returns as the runtime's own misuse does. */
+void rt_misuse(enum rt_misuse kind, const void *obj, uintptr_t pc);
+/* rt_mutex_is_locked reads m's locked bit. */
+bool rt_mutex_is_locked(const go_mutex *m);
 bool rt_misuse_is_fatal(enum rt_misuse kind);
 
 #endif
