@@ -35,12 +35,16 @@ void __libc_free(void *);
 
 /* ---- who is calling -------------------------------------------------------------- */
 
-/* The code of the detector and of libgosan: their own calls to malloc and
- * memcpy (clocks, traces, reports, the runtime's lists) are not the
- * program's accesses and must not be checked or recorded. */
+/* The code of the detector and of libgosan, and of the libraries that work
+ * only on their behalf (libunwind, libdw, libelf, json-c): their calls to
+ * malloc and memcpy (clocks, traces, reports, unwinding) are not the
+ * program's accesses and must not be checked or recorded — and their
+ * calls to pthread_mutex_lock must not be interposed: libunwind takes its
+ * own lock while it unwinds for a report, which would unwind again. */
+#define OWN_OBJECTS 6
 static struct {
     uintptr_t lo, hi;
-} own_code[2];
+} own_code[OWN_OBJECTS];
 
 struct find_object {
     uintptr_t base;
@@ -80,8 +84,10 @@ static void find_own_code(int i, void *symbol)
 
 static inline bool internal_caller(uintptr_t pc)
 {
-    return (pc >= own_code[0].lo && pc < own_code[0].hi) ||
-           (pc >= own_code[1].lo && pc < own_code[1].hi);
+    for (int i = 0; i < OWN_OBJECTS; i++)
+        if (pc >= own_code[i].lo && pc < own_code[i].hi)
+            return true;
+    return false;
 }
 
 bool det_internal_caller(uintptr_t pc)
@@ -363,6 +369,14 @@ void det_heap_init(void)
     det_tls_internal++;
     find_own_code(0, (void *)det_heap_init);
     find_own_code(1, (void *)rep_options);
+    static const char *const helpers[] = {
+        "unw_backtrace", "dwfl_begin", "elf_version", "json_object_new_object",
+    };
+    for (int i = 0; i < 4; i++) {
+        void *sym = dlsym(RTLD_DEFAULT, helpers[i]);
+        if (sym)
+            find_own_code(2 + i, sym);
+    }
     void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
     if (libc) {
         real_memcpy = (void *(*)(void *, const void *, size_t))dlsym(libc,
