@@ -511,8 +511,37 @@ static void report_visit(const struct rt_ginfo *info, void *arg)
             rt_describe_goroutine(ri->r, info);
 }
 
-static void report(const uint64_t *ids, size_t n, bool at_exit)
+/* Goroutines goleak_verify reported already (the same finding, found by a
+ * test's teardown) are left out. */
+struct unreported {
+    const uint64_t *ids;
+    size_t n;
+    uint64_t *out;
+    size_t nout;
+};
+
+static void unreported_visit(const struct rt_ginfo *info, void *arg)
 {
+    struct unreported *u = arg;
+    if (info->leak_reported)
+        return;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->ids[i] == info->id)
+            u->out[u->nout++] = info->id;
+}
+
+static void report(const uint64_t *all_ids, size_t nall, bool at_exit)
+{
+    uint64_t *ids = malloc(nall * sizeof *ids);
+    if (!ids)
+        return;
+    struct unreported u = { all_ids, nall, ids, 0 };
+    rt_goroutines_each(unreported_visit, &u);
+    size_t n = u.nout;
+    if (n == 0) {
+        free(ids);
+        return;
+    }
     struct rep_report r;
     rep_report_init(&r, REP_DEADLOCK,
                     at_exit ? "WARNING: DEADLOCK (partial, found at exit: "
@@ -535,6 +564,7 @@ static void report(const uint64_t *ids, size_t n, bool at_exit)
     r.dedupe_key = key;
     rep_emit(&r);
     rep_report_free(&r);
+    free(ids);
 }
 
 static int64_t monotonic_ns(void)

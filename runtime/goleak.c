@@ -319,6 +319,8 @@ static void leak_visit(const struct rt_ginfo *info, void *arg)
         s->cap = cap;
     }
     struct rep_report *r = &s->reports[s->nreports++];
+    if (info->status == RT_G_WAITING)
+        info->g->leak_reported_since = info->wait_since;
     rep_report_init(r, REP_GOROUTINE_LEAK, "WARNING: GOROUTINE LEAK");
     r->filter = rt_stack_filter();
     rt_describe_goroutine(r, info);

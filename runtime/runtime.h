@@ -50,6 +50,7 @@ struct rt_ginfo {
      * this address is dead. 0 while it runs. */
     uintptr_t live_sp;
     void *start_arg;        /* the argument its function was started with */
+    bool leak_reported;     /* goleak_verify reported it in this park */
     void *detector;
 };
 

@@ -265,6 +265,9 @@ struct rt_g {
     uint8_t wait_reason;      /* enum rt_wait_reason; valid while WAITING */
     const void *wait_obj;     /* what it waits on (channel, mutex...) */
     int64_t wait_since;       /* coarse clock when it parked */
+    /* wait_since of the park in which goleak_verify reported it: the
+     * detector does not report the same blocked goroutine twice. */
+    int64_t leak_reported_since;
 
     /* Set by the goroutine that wakes it: the waiter record that fired. */
     struct rt_waiter *param;

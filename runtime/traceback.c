@@ -121,6 +121,7 @@ static void fill_info(struct rt_g *g, uint32_t status, struct rt_ginfo *info)
         info->wait_reason = (enum rt_wait_reason)g->wait_reason;
         info->wait_obj = g->wait_obj;
         info->wait_since = g->wait_since;
+        info->leak_reported = g->leak_reported_since == g->wait_since;
     }
     info->go_pc = g->go_pc;
     info->parent_id = g->parent_id;
