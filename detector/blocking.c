@@ -407,5 +407,13 @@ void det_thread_exiting(struct det_thread *t)
     add_creation(&r, t);
     rep_emit(&r);
     rep_report_free(&r);
+    /* t's state will be reused for another goroutine: the locks it still
+     * holds must not name that one as their owner. */
+    for (uint32_t i = 0; i < t->nheld; i++) {
+        struct det_sync *s = det_sync_get(t->held[i].m, 0, false);
+        struct det_thread *self = t;
+        if (s)
+            atomic_compare_exchange_strong(&s->owner, &self, NULL);
+    }
     det_leave(t);
 }

@@ -163,9 +163,19 @@ struct det_thread {
     uintptr_t blocked_sp;           /* its stack pointer while blocked */
     int64_t blocked_since;          /* monotonic ns */
 
-    /* Lists: all threads (for dumps), graveyard. */
+    /* Lists: all threads (for dumps), graveyard, spares. */
     struct det_thread *all_next, *all_prev;
     struct det_thread *grave_next;
+
+    /* Where t appears in the slots' ownership histories (thread.c), so
+     * that forgetting t does not scan them all; hist_overflow when it
+     * owned more slots than this remembers. */
+    struct {
+        uint16_t slot;
+        uint16_t index;
+    } hist_refs[8];
+    uint8_t nhist_refs;
+    bool hist_overflow;
 };
 
 /* The thread state of the code running now (per OS thread; switched with
@@ -228,6 +238,10 @@ struct det_sync {
     _Atomic bool lock_seen;   /* a go_mutex Lock was seen (copy check) */
     /* Channel state (the close object, key2 0). */
     size_t chan_cap;          /* capacity */
+    /* The channel's other objects, found once and kept here (freed with
+     * this one): the rendezvous object and one per buffer slot. */
+    struct det_sync *_Atomic chan_sync;
+    struct det_sync *_Atomic *_Atomic chan_slots;
     uint32_t make_stack;      /* where it was made */
     uint32_t close_stack;     /* where it was first closed */
     uint64_t close_goid;
@@ -299,6 +313,12 @@ void det_access_range(struct det_thread *t, uintptr_t addr, size_t size,
 /* ---- traces ------------------------------------------------------------------ */
 
 void det_trace_init(struct det_thread *t);
+/* det_trace_recycle keeps t's first trace part for a recycled thread
+ * state and frees the others: returns the part kept (may be NULL). */
+struct det_trace_part *det_trace_recycle(struct det_thread *t);
+/* det_trace_init_with starts t's trace in part (from det_trace_recycle),
+ * or in a new one when part is NULL. */
+void det_trace_init_with(struct det_thread *t, struct det_trace_part *part);
 void det_trace_free(struct det_thread *t);
 void det_trace_access(struct det_thread *t, uintptr_t addr, uint8_t size,
                       bool write, bool atomic, uintptr_t pc);
@@ -382,6 +402,10 @@ void det_watchdog_start(void);
 
 /* det_heap_find describes the live heap block holding addr. */
 bool det_heap_find(uintptr_t addr, struct det_heap_block *out);
+/* det_instrumented_caller: pc is in a module compiled with
+ * -fsanitize=thread (modules.c); only those get their memcpy, memset,
+ * realloc and free checked as accesses. */
+bool det_instrumented_caller(uintptr_t pc);
 
 /* ---- reports --------------------------------------------------------------------- */
 

@@ -239,6 +239,7 @@ static void on_chan_make(struct rt_g *g, go_chan *c, size_t elem_size,
     struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
     s->chan_cap = cap;
     s->make_stack = det_here(t, pc);
+    *rt_chan_detector(c) = s;
     /* Making a channel is not an access (as in Go): the pointer reaches
      * other goroutines only through memory or a channel, where its own
      * handoff is checked, and the runtime makes channels under its own
@@ -249,16 +250,67 @@ static void on_chan_make(struct rt_g *g, go_chan *c, size_t elem_size,
 static void on_chan_free(struct rt_g *g, go_chan *c)
 {
     (void)g;
+    *rt_chan_detector(c) = NULL;
     det_reach_forget(c);
     det_sync_free_range((uintptr_t)c, (uintptr_t)c + 1);
     det_shadow_reset((uintptr_t)c, 8);
 }
 
+/* chan_base is the channel's close object, which also caches the others
+ * (made with the channel; looked up for a channel made before the
+ * detector started). */
+static inline struct det_sync *chan_base(go_chan *c)
+{
+    struct det_sync *base = *rt_chan_detector(c);
+    if (det_likely(base))
+        return base;
+    return det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+}
+
+/* Buffers up to this many slots get a table of their slot objects; larger
+ * ones look each up. */
+#define CHAN_SLOT_TABLE_MAX 4096
+
 static struct det_sync *chan_slot(go_chan *c, uint64_t seq)
 {
-    struct det_sync *base = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+    struct det_sync *base = chan_base(c);
     size_t cap = base->chan_cap ? base->chan_cap : 1;
-    return det_sync_get((uintptr_t)c, 1 + seq % cap, true);
+    size_t i = (size_t)(seq % cap);
+    if (cap > CHAN_SLOT_TABLE_MAX)
+        return det_sync_get((uintptr_t)c, 1 + i, true);
+    struct det_sync *_Atomic *table =
+        atomic_load_explicit(&base->chan_slots, memory_order_acquire);
+    if (det_unlikely(!table)) {
+        struct det_sync *_Atomic *fresh = calloc(cap, sizeof *fresh);
+        if (!fresh)
+            DET_THROW("out of memory for a channel's slot table");
+        struct det_sync *_Atomic *none = NULL;
+        if (atomic_compare_exchange_strong(&base->chan_slots, &none, fresh))
+            table = fresh;
+        else {
+            free((void *)fresh);
+            table = none;
+        }
+    }
+    struct det_sync *s = atomic_load_explicit(&table[i], memory_order_acquire);
+    if (det_likely(s))
+        return s;
+    /* det_sync_get makes it once; racing callers store the same object. */
+    s = det_sync_get((uintptr_t)c, 1 + i, true);
+    atomic_store_explicit(&table[i], s, memory_order_release);
+    return s;
+}
+
+static struct det_sync *chan_rendezvous(go_chan *c)
+{
+    struct det_sync *base = chan_base(c);
+    struct det_sync *s = atomic_load_explicit(&base->chan_sync,
+                                              memory_order_acquire);
+    if (det_likely(s))
+        return s;
+    s = det_sync_get((uintptr_t)c, CHAN_SYNC_KEY, true);
+    atomic_store_explicit(&base->chan_sync, s, memory_order_release);
+    return s;
 }
 
 static void on_chan_send(struct rt_g *g, go_chan *c, uint64_t seq)
@@ -274,7 +326,7 @@ static void on_chan_recv(struct rt_g *g, go_chan *c, uint64_t seq)
 static void on_chan_sync(go_chan *c, struct rt_g *sender,
                          struct rt_g *receiver)
 {
-    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_SYNC_KEY, true);
+    struct det_sync *s = chan_rendezvous(c);
     struct det_thread *st = gthread(sender), *rt = gthread(receiver);
     /* send -> receive completes, and receive -> send completes. */
     det_release(st, s);
@@ -286,7 +338,7 @@ static void on_chan_sync(go_chan *c, struct rt_g *sender,
 static void on_chan_close(struct rt_g *g, go_chan *c, uintptr_t pc)
 {
     struct det_thread *t = gthread(g);
-    struct det_sync *s = det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true);
+    struct det_sync *s = chan_base(c);
     if (!s->close_stack) {
         s->close_stack = det_here(t, pc);
         s->close_goid = t->goid;
@@ -297,7 +349,7 @@ static void on_chan_close(struct rt_g *g, go_chan *c, uintptr_t pc)
 
 static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
 {
-    det_acquire(gthread(g), det_sync_get((uintptr_t)c, CHAN_CLOSE_KEY, true));
+    det_acquire(gthread(g), chan_base(c));
 }
 
 /* ---- locks --------------------------------------------------------------------- */

@@ -70,7 +70,7 @@ static void page_add(struct det_sync *s)
             DET_THROW("out of memory indexing sync objects");
         e->page = page;
         e->next = pb->head;
-        pb->head = e;
+        __atomic_store_n(&pb->head, e, __ATOMIC_RELEASE);
     }
     s->page_next = e->objs;
     e->objs = s;
@@ -93,7 +93,7 @@ static void page_remove(struct det_sync *s)
             *ps = s->page_next;
         if (!(*pe)->objs) {
             struct page_entry *dead = *pe;
-            *pe = dead->next;
+            __atomic_store_n(pe, dead->next, __ATOMIC_RELEASE);
             free(dead);
         }
     }
@@ -143,6 +143,7 @@ static void destroy(struct det_sync *s)
     det_spin_unlock(&s->lock);
     det_clock_free(&s->clock);
     det_clock_free(&s->read_clock);
+    free((void *)s->chan_slots);
     free(s);
 }
 
@@ -161,6 +162,12 @@ void det_sync_free_range(uintptr_t lo, uintptr_t hi)
         return;
     for (uintptr_t page = lo >> 12; page <= (hi - 1) >> 12; page++) {
         struct page_bucket *pb = page_bucket_of(page);
+        /* Most pages of a dead goroutine's stack hold no sync object, and
+         * most buckets are empty: skip those without the lock. (An object
+         * being made in the range right now would be a use of memory that
+         * is being freed.) */
+        if (!__atomic_load_n(&pb->head, __ATOMIC_ACQUIRE))
+            continue;
         /* Unlink the objects of this page that fall in the range. */
         struct det_sync *doomed = NULL;
         det_spin_lock(&pb->lock);
@@ -181,7 +188,7 @@ void det_sync_free_range(uintptr_t lo, uintptr_t hi)
             }
             if (!(*pe)->objs) {
                 struct page_entry *dead = *pe;
-                *pe = dead->next;
+                __atomic_store_n(pe, dead->next, __ATOMIC_RELEASE);
                 free(dead);
             }
         }

@@ -39,6 +39,11 @@
 #define SLOT_QUARANTINE 32
 #define SLOT_HISTORY 16
 #define GRAVEYARD_MAX 1024
+/* Thread states leaving the graveyard are kept for reuse, with their clock
+ * and first trace part, up to this many: a program that starts goroutines
+ * at a high rate would otherwise malloc and free ~5 KiB per goroutine, and
+ * glibc would trim and regrow its heap (page faults) all the time. */
+#define SPARES_MAX 4096
 #define THREAD_SLOT_REFS 8
 
 __thread struct det_thread *det_tls_cur __attribute__((tls_model("initial-exec")));
@@ -153,7 +158,15 @@ static void assign_slot(struct det_thread *t, int s)
     if ((uint32_t)s >= t->clock.n)
         t->clock.n = (uint32_t)s + 1;
     t->clock.e[s] = t->epoch;
-    struct slot_owner *h = &sl->hist[sl->nhist++ % SLOT_HISTORY];
+    uint32_t index = sl->nhist++ % SLOT_HISTORY;
+    struct slot_owner *h = &sl->hist[index];
+    if (t->nhist_refs < sizeof t->hist_refs / sizeof t->hist_refs[0]) {
+        t->hist_refs[t->nhist_refs].slot = (uint16_t)s;
+        t->hist_refs[t->nhist_refs].index = (uint16_t)index;
+        t->nhist_refs++;
+    } else {
+        t->hist_overflow = true;
+    }
     h->first = t->epoch;
     h->t = t;
     h->goid = t->goid;
@@ -255,18 +268,96 @@ struct det_thread *det_slot_owner(uint16_t slot, det_epoch e, uint64_t *goid,
 
 /* ---- threads ----------------------------------------------------------------- */
 
+/* forget_thread (st.lock held) removes t from the slot histories that
+ * still point at it: reports then no longer name it. */
+static void forget_thread(struct det_thread *t)
+{
+    if (!t->hist_overflow) {
+        for (uint8_t i = 0; i < t->nhist_refs; i++) {
+            struct slot_owner *h =
+                &st.slots[t->hist_refs[i].slot].hist[t->hist_refs[i].index];
+            if (h->t == t)
+                h->t = NULL;
+        }
+        return;
+    }
+    for (int s = 0; s < DET_SLOTS; s++) {
+        struct det_slot *sl = &st.slots[s];
+        uint32_t n = sl->nhist < SLOT_HISTORY ? sl->nhist : SLOT_HISTORY;
+        for (uint32_t i = 0; i < n; i++)
+            if (sl->hist[i].t == t)
+                sl->hist[i].t = NULL;
+    }
+}
+
+static struct {
+    struct det_spin lock;
+    struct det_thread *head;  /* linked through grave_next */
+    uint32_t n;
+} spares;
+
+/* recycle_thread keeps a forgotten thread state for det_thread_new, or
+ * frees it when enough are kept. */
+static void recycle_thread(struct det_thread *t)
+{
+    det_spin_lock(&spares.lock);
+    if (spares.n < SPARES_MAX) {
+        t->grave_next = spares.head;
+        spares.head = t;
+        spares.n++;
+        det_spin_unlock(&spares.lock);
+        return;
+    }
+    det_spin_unlock(&spares.lock);
+    det_trace_free(t);
+    det_clock_free(&t->clock);
+    free(t->stack);
+    free(t);
+}
+
+/* reuse_thread returns a kept thread state, reset, or NULL. */
+static struct det_thread *reuse_thread(void)
+{
+    det_spin_lock(&spares.lock);
+    struct det_thread *t = spares.head;
+    if (t) {
+        spares.head = t->grave_next;
+        spares.n--;
+    }
+    det_spin_unlock(&spares.lock);
+    if (!t)
+        return NULL;
+    struct det_trace_part *part = det_trace_recycle(t);
+    det_epoch *clock = t->clock.e;
+    uint32_t clock_cap = t->clock.cap;
+    uintptr_t *stack = t->stack;
+    uint32_t stack_cap = t->stack_cap;
+    memset(t, 0, sizeof *t);
+    memset(clock, 0, clock_cap * sizeof *clock);
+    t->clock.e = clock;
+    t->clock.cap = clock_cap;
+    t->stack = stack;
+    t->stack_cap = stack_cap;
+    det_trace_init_with(t, part);
+    return t;
+}
+
+
 struct det_thread *det_thread_new(bool is_goroutine)
 {
-    struct det_thread *t = calloc(1, sizeof *t);
-    if (!t)
-        DET_THROW("out of memory allocating a thread state");
+    struct det_thread *t = reuse_thread();
+    if (!t) {
+        t = calloc(1, sizeof *t);
+        if (!t)
+            DET_THROW("out of memory allocating a thread state");
+        t->clock.e = calloc(DET_SLOTS, sizeof *t->clock.e);
+        if (!t->clock.e)
+            DET_THROW("out of memory allocating a vector clock");
+        t->clock.cap = DET_SLOTS;
+        det_trace_init(t);
+    }
     t->slot = DET_NO_SLOT;
-    t->clock.e = calloc(DET_SLOTS, sizeof *t->clock.e);
-    if (!t->clock.e)
-        DET_THROW("out of memory allocating a vector clock");
-    t->clock.cap = DET_SLOTS;
     t->is_goroutine = is_goroutine;
-    det_trace_init(t);
     det_spin_lock(&st.lock);
     if (!is_goroutine)
         t->thread_id = st.next_thread_id++;
@@ -304,22 +395,6 @@ void det_thread_resume(struct det_thread *t)
     t->last_run = ++st.run_clock; /* racy increment: an LRU hint only */
 }
 
-static void free_thread(struct det_thread *t)
-{
-    /* Forget t in the slot histories that still point at it. */
-    for (int s = 0; s < DET_SLOTS; s++) {
-        struct det_slot *sl = &st.slots[s];
-        uint32_t n = sl->nhist < SLOT_HISTORY ? sl->nhist : SLOT_HISTORY;
-        for (uint32_t i = 0; i < n; i++)
-            if (sl->hist[i].t == t)
-                sl->hist[i].t = NULL;
-    }
-    det_trace_free(t);
-    det_clock_free(&t->clock);
-    free(t->stack);
-    free(t);
-}
-
 void det_thread_finish(struct det_thread *t)
 {
     struct det_thread *evict = NULL;
@@ -346,9 +421,11 @@ void det_thread_finish(struct det_thread *t)
         evict = st.grave_head;
         st.grave_head = evict->grave_next;
         st.ngrave--;
-        free_thread(evict);
+        forget_thread(evict);
     }
     det_spin_unlock(&st.lock);
+    if (evict)
+        recycle_thread(evict);
 }
 
 struct det_thread *det_cur_slow(void)

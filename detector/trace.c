@@ -92,10 +92,34 @@ static void part_start(struct det_thread *t, struct det_trace_part *p)
 
 void det_trace_init(struct det_thread *t)
 {
-    struct det_trace_part *p = part_new(FIRST_PART_WORDS);
+    det_trace_init_with(t, NULL);
+}
+
+void det_trace_init_with(struct det_thread *t, struct det_trace_part *p)
+{
+    if (!p)
+        p = part_new(FIRST_PART_WORDS);
     part_start(t, p);
     t->trace_head = t->trace_tail = p;
     t->trace_parts = 1;
+}
+
+struct det_trace_part *det_trace_recycle(struct det_thread *t)
+{
+    struct det_trace_part *keep = NULL, *p = t->trace_head;
+    while (p) {
+        struct det_trace_part *next = p->next;
+        if (!keep && p->cap == FIRST_PART_WORDS) {
+            keep = p;
+            keep->next = NULL;
+        } else {
+            free(p->start_stack);
+            free(p);
+        }
+        p = next;
+    }
+    t->trace_head = t->trace_tail = NULL;
+    return keep;
 }
 
 void det_trace_free(struct det_thread *t)

@@ -161,6 +161,11 @@ void rt__chan_destroy(go_chan *c)
     RT_HOOK(chan_free, rt__getg_fast(), c);
 }
 
+void **rt_chan_detector(go_chan *c)
+{
+    return &c->detector;
+}
+
 go_chan *go_chan_make(size_t elem_size, size_t cap)
 {
     return rt__chan_make(elem_size, cap,

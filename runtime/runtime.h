@@ -76,6 +76,9 @@ bool rt_g_is_thread_flow(const struct rt_g *g);
 uint64_t rt_g_parent(const struct rt_g *g, uintptr_t *go_pc);
 /* rt_g_detector is the detector's per-goroutine slot (NULL initially). */
 void **rt_g_detector(struct rt_g *g);
+/* rt_chan_detector is the detector's per-channel slot (NULL when made):
+ * channel operations find their happens-before state without a lookup. */
+void **rt_chan_detector(go_chan *c);
 /* rt_current_g is the running goroutine, or NULL when the calling thread
  * has never entered the runtime (a plain pthread) or the runtime is not
  * initialized. Never initializes anything. */

@@ -516,6 +516,9 @@ void rt__runq_drain_to_global(struct rt_p *p);
 
 /* stack.c: goroutine slots (G + stack) */
 struct rt_g *rt__gslot_alloc(void);
+/* rt__gslot_prefault: a spinning M faults in a slot the next go statement
+ * will need; false when there is none. */
+bool rt__gslot_prefault(void);
 void rt__gslot_free(struct rt_g *g);
 void rt__stack_init(void);
 void rt__stack_thread_init(struct rt_m *m);
@@ -587,6 +590,7 @@ struct go_chan {
     struct rt_timer *timer;  /* go_after/ticker timer that sends on it */
     uintptr_t make_pc;       /* caller of go_chan_make */
     uint64_t make_goid;      /* goroutine that made it */
+    void *detector;          /* the detector's state (rt_chan_detector) */
 };
 
 void rt__waitq_enqueue(struct rt_waitq *q, struct rt_waiter *w);
