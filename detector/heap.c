@@ -260,7 +260,8 @@ API void *realloc(void *old, size_t size)
      * (possibly at the same address, possibly handed to somebody else). */
     struct det_thread *t = det_tls_cur;
     size_t old_size = malloc_usable_size(old);
-    if (t && !t->in_runtime && det_global.enabled && !internal_caller(PC()))
+    if (t && !t->in_runtime && det_global.enabled && !internal_caller(PC()) &&
+        det_instrumented_caller(PC()))
         det_access_range(t, (uintptr_t)old, old_size < size ? old_size : size,
                          false, PC());
     void *p = __libc_realloc(old, size);
@@ -393,7 +394,8 @@ static inline bool checking(struct det_thread **t, uintptr_t pc)
 {
     *t = det_tls_cur;
     return det_global.enabled && *t && !(*t)->in_runtime &&
-           !det_tls_internal && !internal_caller(pc);
+           !det_tls_internal && !internal_caller(pc) &&
+           det_instrumented_caller(pc);
 }
 
 API void *memcpy(void *dst, const void *src, size_t n)
