@@ -734,8 +734,14 @@ static struct rt_g *find_runnable(struct rt_m *m, bool *inherit)
             if (spin_ns > 0) {
                 int64_t until = rt__nanotime() + spin_ns;
                 do {
-                    for (int i = 0; i < 64; i++)
-                        rt__cpu_relax();
+                    /* Faulting in a slot for the next go statement is
+                     * useful work (stack.c says why): it restarts the
+                     * spin, like finding a goroutine would. */
+                    if (rt__gslot_prefault())
+                        until = rt__nanotime() + spin_ns;
+                    else
+                        for (int i = 0; i < 64; i++)
+                            rt__cpu_relax();
                     if ((g = check_global(p, 0)) || (g = steal_work(p)))
                         goto found;
                     run_timers();

@@ -229,14 +229,17 @@ void rt_timers_each(void (*visit)(void *timer_arg, void *arg), void *arg)
     rt__unlock(&timers.lock);
 }
 
-int64_t rt__timers_run(int64_t now)
+/* pop_due takes up to max due timers off the heap (re-arming periodic
+ * ones) into batch, each counted as running. timers.lock held. */
+static size_t pop_due(int64_t now, struct rt_timer **batch, size_t max)
 {
-    rt__lock(&timers.lock);
-    while (timers.n > 0 && timers.heap[0]->when <= now) {
+    size_t n = 0;
+    while (n < max && timers.n > 0 && timers.heap[0]->when <= now) {
         struct rt_timer *t = timers.heap[0];
         if (t->period > 0) {
             /* Re-arm, skipping the periods that were missed entirely
-             * (a ticker drops ticks for slow receivers, as in Go). */
+             * (a ticker drops ticks for slow receivers, as in Go). The
+             * new deadline is after now, so it is not popped again. */
             int64_t late = now - t->when;
             t->when += t->period * (1 + late / t->period);
             sift_down(0);
@@ -244,14 +247,36 @@ int64_t rt__timers_run(int64_t now)
             heap_remove(t);
         }
         atomic_fetch_add_explicit(&t->running, 1, memory_order_relaxed);
-        update_next();
-        rt__unlock(&timers.lock);
-        t->fn(t, now);
-        atomic_fetch_sub_explicit(&t->running, 1, memory_order_release);
-        rt__lock(&timers.lock);
+        batch[n++] = t;
     }
     update_next();
-    int64_t next = timers.n ? timers.heap[0]->when : INT64_MAX;
-    rt__unlock(&timers.lock);
-    return next;
+    return n;
+}
+
+/* rt__timers_run runs the timers due at now. They are taken off the heap
+ * in batches, one lock hold per batch rather than per timer: when many
+ * timers fall due together (10k goroutines waiting on go_after), the Ms
+ * that run timers and the goroutines that start them would otherwise
+ * hand the lock back and forth once per timer. A timer in a batch counts
+ * as running from the moment it leaves the heap, so rt__timer_stop waits
+ * for its call exactly as for one in progress. */
+int64_t rt__timers_run(int64_t now)
+{
+    enum { BATCH = 64 };
+    struct rt_timer *batch[BATCH];
+    for (;;) {
+        rt__lock(&timers.lock);
+        size_t n = pop_due(now, batch, BATCH);
+        if (n == 0) {
+            int64_t next = timers.n ? timers.heap[0]->when : INT64_MAX;
+            rt__unlock(&timers.lock);
+            return next;
+        }
+        rt__unlock(&timers.lock);
+        for (size_t i = 0; i < n; i++) {
+            struct rt_timer *t = batch[i];
+            t->fn(t, now);
+            atomic_fetch_sub_explicit(&t->running, 1, memory_order_release);
+        }
+    }
 }
