@@ -2,8 +2,9 @@
 /*
  * This file implements the command line of `gosan run`:
  *
- *   gosan run [--junit FILE] [--json FILE] [--suppressions FILE]
- *             [--timeout SECONDS] [--keep-run-dir] [--] PROGRAM [ARGS...]
+ *   gosan run [--junit FILE] [--json FILE] [--sarif FILE]
+ *             [--suppressions FILE] [--timeout SECONDS] [--keep-run-dir]
+ *             [--] PROGRAM [ARGS...]
  *
  * Options come before PROGRAM; the first argument that is not an option
  * is PROGRAM, and everything after it is PROGRAM's (so `gosan run prog
@@ -36,16 +37,23 @@ void lnc_usage(FILE *f)
 "       gosan --help | --version | --help-options\n"
 "\n"
 "gosan run runs PROGRAM with gosan's detector preloaded, gathers what\n"
-"PROGRAM and every process it starts report, and exits with PROGRAM's\n"
-"own status if nothing was reported, with GOSAN_OPTIONS' exitcode\n"
-"(default 66) if anything was, and with 128+N if PROGRAM was killed by\n"
-"signal N.\n"
+"PROGRAM and every process it starts report, and writes them where the\n"
+"options say.\n"
 "\n"
 "run options:\n"
 "  --junit FILE          write the run as JUnit XML (one testsuite, one\n"
-"                        failing testcase per distinct report)\n"
+"                        failing testcase per distinct report, an error\n"
+"                        if PROGRAM was killed with nothing reported)\n"
 "  --json FILE           write every report as JSON Lines\n"
-"  --suppressions FILE   give the detector this suppressions file\n"
+"  --sarif FILE          write the run as a SARIF 2.1.0 log (one result\n"
+"                        per distinct report, stacks as code flows)\n"
+"  --suppressions FILE   hide known reports: TSan's syntax, TYPE:PATTERN\n"
+"                        lines (race, race_top, thread, mutex, deadlock,\n"
+"                        called_from_lib, signal, leak, chan, sync, or a\n"
+"                        report kind), '#' comments; PATTERN is a glob\n"
+"                        matched against the function, file and module\n"
+"                        of every frame. Suppressed reports are counted\n"
+"                        at exit and do not change the exit status\n"
 "  --timeout SECONDS     have the detector report a hang after SECONDS\n"
 "                        (GOSAN_OPTIONS hang_timeout); kill the program\n"
 "                        and report a deadlock after SECONDS+10\n"
@@ -62,7 +70,16 @@ void lnc_usage(FILE *f)
 "  GOSAN_DETECT_LIB      the detector library to preload\n"
 "  TMPDIR                where the run directory is made (default /tmp)\n"
 "\n"
-"Exit status 2: a usage error, or gosan could not run PROGRAM.\n"
+"exit status:\n"
+"  66                    something was reported (GOSAN_OPTIONS exitcode),\n"
+"                        or --timeout had to kill PROGRAM\n"
+"  PROGRAM's own         nothing (unsuppressed) was reported\n"
+"  128+N                 PROGRAM was killed by signal N, nothing reported\n"
+"  2                     a usage error, an unreadable or malformed\n"
+"                        suppressions file (FILE:LINE named), bad\n"
+"                        GOSAN_OPTIONS, or gosan could not run PROGRAM or\n"
+"                        write an output file\n"
+"\n"
 "See gosan(1).\n", f);
 }
 
@@ -75,6 +92,7 @@ void lnc_version(FILE *f)
 enum opt {
     OPT_JUNIT,
     OPT_JSON,
+    OPT_SARIF,
     OPT_SUPPRESSIONS,
     OPT_TIMEOUT,
     OPT_KEEP_RUN_DIR,
@@ -88,6 +106,7 @@ static const struct {
 } opts[OPT_COUNT] = {
     [OPT_JUNIT] = { "--junit", "FILE" },
     [OPT_JSON] = { "--json", "FILE" },
+    [OPT_SARIF] = { "--sarif", "FILE" },
     [OPT_SUPPRESSIONS] = { "--suppressions", "FILE" },
     [OPT_TIMEOUT] = { "--timeout", "SECONDS" },
     [OPT_KEEP_RUN_DIR] = { "--keep-run-dir", NULL },
@@ -157,6 +176,9 @@ static bool apply(struct lnc_config *cfg, enum opt o, const char *value,
         break;
     case OPT_JSON:
         cfg->json_path = value;
+        break;
+    case OPT_SARIF:
+        cfg->sarif_path = value;
         break;
     case OPT_SUPPRESSIONS:
         cfg->suppressions = value;

@@ -13,6 +13,8 @@
  *    -> <prefix>/<libdir>/libgosan-detect.so, GOSAN_LIBDIR_FROM_BINDIR);
  *    the build tree's (GOSAN_BUILD_DETECT_LIB), so that the launcher works
  *    uninstalled.
+ *  - The suppressions file: readable, and parsed with the detector's own
+ *    parser (a bad line is reported as FILE:LINE before anything runs).
  *  - GOSAN_OPTIONS: the user's, parsed here with the detector's own parser
  *    (a typo fails now, not in the program), followed by what the launcher
  *    owns: report_json=<run dir>/reports.jsonl, and hang_timeout and
@@ -215,16 +217,16 @@ static int check_options(struct lnc_env *env)
 
 static int check_suppressions(const char *path, struct lnc_env *env)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) || S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "gosan run: --suppressions %s: cannot read it: %s\n",
-                path, fd < 0 ? strerror(errno) : "it is a directory");
-        if (fd >= 0)
-            close(fd);
+    /* Read and parsed as the detector will: an unreadable file or a bad
+     * line fails now, naming FILE:LINE, before the program runs. */
+    struct rep_suppressions sup;
+    char err[512] = "";
+    int rc = rep_suppressions_load(&sup, path, err, sizeof err);
+    rep_suppressions_free(&sup);
+    if (rc) {
+        fprintf(stderr, "gosan run: --suppressions %s\n", err);
         return -1;
     }
-    close(fd);
     env->suppressions = realpath(path, NULL);
     if (!env->suppressions) {
         fprintf(stderr, "gosan run: --suppressions %s: %s\n", path,
@@ -240,6 +242,30 @@ static int check_suppressions(const char *path, struct lnc_env *env)
     return 0;
 }
 
+/* same_output: two output options name one file (each would replace the
+ * other's content). Says which. */
+static bool same_output(const struct lnc_config *cfg)
+{
+    const struct {
+        const char *name, *path;
+    } outs[] = {
+        { "--junit", cfg->junit_path },
+        { "--json", cfg->json_path },
+        { "--sarif", cfg->sarif_path },
+    };
+    for (int i = 0; i < 3; i++) {
+        for (int j = i + 1; j < 3; j++) {
+            if (outs[i].path && outs[j].path &&
+                !strcmp(outs[i].path, outs[j].path)) {
+                fprintf(stderr, "gosan run: %s and %s name the same file "
+                        "'%s'\n", outs[i].name, outs[j].name, outs[i].path);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 int lnc_env_check(const struct lnc_config *cfg, struct lnc_env *env)
 {
     memset(env, 0, sizeof *env);
@@ -247,15 +273,13 @@ int lnc_env_check(const struct lnc_config *cfg, struct lnc_env *env)
         return -1;
     if (cfg->suppressions && check_suppressions(cfg->suppressions, env))
         return -1;
-    if (cfg->junit_path && cfg->json_path &&
-        !strcmp(cfg->junit_path, cfg->json_path)) {
-        fprintf(stderr, "gosan run: --junit and --json name the same file "
-                "'%s'\n", cfg->json_path);
+    if (same_output(cfg))
         return -1;
-    }
     if (cfg->junit_path && lnc_output_check("--junit", cfg->junit_path))
         return -1;
     if (cfg->json_path && lnc_output_check("--json", cfg->json_path))
+        return -1;
+    if (cfg->sarif_path && lnc_output_check("--sarif", cfg->sarif_path))
         return -1;
     env->program = find_program(cfg->argv[0]);
     if (!env->program)

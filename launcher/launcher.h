@@ -12,7 +12,7 @@
  *             starts, --timeout, signals;
  *   rundir.c  the run directory and the reports gathered in it (JSON
  *             Lines, parsed back into struct rep_report with json-c);
- *   output.c  the --json and --junit files.
+ *   output.c  the --json, --junit and --sarif files.
  *
  * Errors are printed where they are found, as "gosan run: <what>: <why>",
  * and returned as -1; the caller exits with status 2 (LNC_EXIT_USAGE).
@@ -46,6 +46,7 @@
 struct lnc_config {
     const char *junit_path;   /* --junit FILE, NULL if not given */
     const char *json_path;    /* --json FILE, NULL if not given */
+    const char *sarif_path;   /* --sarif FILE, NULL if not given */
     const char *suppressions; /* --suppressions FILE, NULL if not given */
     int timeout;              /* --timeout SECONDS, 0 if not given */
     bool keep_run_dir;        /* --keep-run-dir */
@@ -151,6 +152,11 @@ int lnc_write_json(const char *path, const struct lnc_reports *rs);
 int lnc_append_json(const char *path, const struct lnc_reports *rs);
 /* lnc_write_junit writes the run as a JUnit XML document to path. */
 int lnc_write_junit(const char *path, const struct lnc_config *cfg,
+                    const struct lnc_result *res,
+                    const struct lnc_reports *rs);
+/* lnc_write_sarif writes the run as a SARIF 2.1.0 log to path; file names
+ * under the current directory become relative URIs. */
+int lnc_write_sarif(const char *path, const struct lnc_config *cfg,
                     const struct lnc_result *res,
                     const struct lnc_reports *rs);
 /* lnc_status_text describes a wait status: "exit status 3",

@@ -11,8 +11,8 @@
  *   3. make the run directory (rundir.c) and the program's environment;
  *   4. run the program and wait for it and its descendants (spawn.c);
  *   5. if --timeout's backstop killed it, add a deadlock report;
- *   6. read the reports back and write --json, report_json and --junit
- *      (output.c);
+ *   6. read the reports back and write --json, report_json, --junit and
+ *      --sarif (output.c);
  *   7. remove the run directory unless --keep-run-dir, and exit:
  *        anything reported        GOSAN_OPTIONS exitcode (default 66)
  *        else PROGRAM exited N    N
@@ -56,6 +56,8 @@ static int write_outputs(const struct lnc_config *cfg,
     if (env->user_report_json && lnc_append_json(env->user_report_json, rs))
         err = -1;
     if (cfg->junit_path && lnc_write_junit(cfg->junit_path, cfg, res, rs))
+        err = -1;
+    if (cfg->sarif_path && lnc_write_sarif(cfg->sarif_path, cfg, res, rs))
         err = -1;
     return err;
 }

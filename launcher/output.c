@@ -2,15 +2,16 @@
 /*
  * This file implements the launcher's output files: --json (the run's
  * JSON Lines, exactly as the processes wrote them), the user's own
- * report_json (the same lines appended, as the detector would have), and
- * --junit (the run rendered by reports/junit.c).
+ * report_json (the same lines appended, as the detector would have),
+ * --junit (the run rendered by reports/junit.c) and --sarif (by
+ * reports/sarif.c).
  *
- * --json and --junit replace their file atomically: the content goes to a
- * temporary file beside it, which is then renamed over it, so a CI step
- * that collects it never sees half a file, and an old file is never left
- * behind looking current. A destination that exists and is not a regular
- * file (/dev/stdout, a FIFO) is written in place instead: renaming over
- * it would replace the device node.
+ * --json, --junit and --sarif replace their file atomically: the
+ * content goes to a temporary file beside it, which is then renamed over
+ * it, so a CI step that collects it never sees half a file, and an old
+ * file is never left behind looking current. A destination that exists
+ * and is not a regular file (/dev/stdout, a FIFO) is written in place
+ * instead: renaming over it would replace the device node.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -264,6 +265,10 @@ int lnc_write_junit(const char *path, const struct lnc_config *cfg,
     size_t err_len = 0;
     char *err_text = stderr_of(res, &err_len);
     char *name = suite_name(cfg);
+    /* A crash that no report explains is an error, not a pass. */
+    char crash[256] = "";
+    if (WIFSIGNALED(res->status) && !res->timed_out && rs->n + rs->nmore == 0)
+        snprintf(crash, sizeof crash, "%s was %s", cfg->argv[0], status);
     struct rep_junit_suite suite = {
         .name = name ? name : cfg->argv[0],
         .hostname = host,
@@ -275,6 +280,7 @@ int lnc_write_junit(const char *path, const struct lnc_config *cfg,
         .nreports = rs->n,
         .system_err = err_text,
         .system_err_len = err_text ? err_len : 0,
+        .error = crash[0] ? crash : NULL,
     };
     char *xml = rep_render_junit(&suite, 1);
     int err = 0;
@@ -286,6 +292,39 @@ int lnc_write_junit(const char *path, const struct lnc_config *cfg,
     free(xml);
     free(name);
     free(err_text);
+    free(command);
+    return err;
+}
+
+/* ---- SARIF -------------------------------------------------------------------- */
+
+int lnc_write_sarif(const char *path, const struct lnc_config *cfg,
+                    const struct lnc_result *res,
+                    const struct lnc_reports *rs)
+{
+    char *command = lnc_shell_quote(cfg->argv, 0);
+    char *cwd = getcwd(NULL, 0);
+    struct rep_sarif_run run = {
+        .tool_version = GOSAN_VERSION,
+        .command = command ? command : cfg->argv[0],
+        .base_dir = cwd,
+        .start = res->start,
+        .end = res->start + (int64_t)(res->seconds + 0.5),
+        .exited = WIFEXITED(res->status) && !res->timed_out,
+        .exit_code = WIFEXITED(res->status) ? WEXITSTATUS(res->status) : 0,
+        .exit_signal = WIFSIGNALED(res->status) ? WTERMSIG(res->status) : 0,
+        .reports = rs->reports,
+        .nreports = rs->n,
+    };
+    char *json = rep_render_sarif(&run);
+    int err = 0;
+    if (!json || replace_file(path, json, strlen(json))) {
+        fprintf(stderr, "gosan run: cannot write --sarif %s: %s\n", path,
+                json ? strerror(errno) : "out of memory");
+        err = -1;
+    }
+    free(json);
+    free(cwd);
     free(command);
     return err;
 }

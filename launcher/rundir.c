@@ -10,9 +10,10 @@
  * (reports/report.c), so lines of concurrent processes do not interleave.
  *
  * After the run the file is read back: kept byte for byte for --json and
- * parsed with json-c into struct rep_report, frames pre-symbolized, for
- * the JUnit renderer. The reports' strings point into their json_objects,
- * which live as long as the struct lnc_reports. A line that is not a
+ * parsed (reports/json_parse.c) into struct rep_report, frames
+ * pre-symbolized, for the JUnit and SARIF renderers. The reports' strings
+ * point into their json_objects, which live as long as the struct
+ * lnc_reports. A line that is not a
  * report (not JSON, or an unknown kind) is warned about and skipped: the
  * detector writes each line with one write, so only a foreign writer or
  * a full disk produces one.
@@ -21,7 +22,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,131 +128,20 @@ static int read_file(const char *path, char **data, size_t *len)
     return -1;
 }
 
-static const char *str_field(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static int64_t int_field(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v))
-        return 0;
-    if (json_object_is_type(v, json_type_string))
-        return (int64_t)strtoull(json_object_get_string(v), NULL, 0);
-    return json_object_get_int64(v);
-}
-
-static bool kind_of(const char *name, enum rep_kind *out)
-{
-    for (int k = 0; name && k < REP_KIND_COUNT; k++) {
-        if (!strcmp(rep_kind_name((enum rep_kind)k), name)) {
-            *out = (enum rep_kind)k;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* frames_of converts a stack's "frames" array; strings point into it. */
-static struct rep_frame *frames_of(json_object *arr, int *n)
-{
-    *n = 0;
-    if (!arr || !json_object_is_type(arr, json_type_array))
-        return NULL;
-    size_t len = json_object_array_length(arr);
-    if (len == 0 || len > 100000)
-        return NULL;
-    struct rep_frame *fr = calloc(len, sizeof *fr);
-    for (size_t i = 0; fr && i < len; i++) {
-        json_object *f = json_object_array_get_idx(arr, i);
-        const char *fn = str_field(f, "function");
-        const char *file = str_field(f, "file");
-        json_object *inl;
-        fr[i].function = fn ? fn : "??";
-        fr[i].file = file ? file : "??";
-        fr[i].line = (int)int_field(f, "line");
-        fr[i].pc = (uintptr_t)int_field(f, "pc");
-        fr[i].fn_offset = (uintptr_t)int_field(f, "offset");
-        fr[i].inlined = json_object_object_get_ex(f, "inlined", &inl) &&
-                        json_object_get_boolean(inl);
-    }
-    *n = fr ? (int)len : 0;
-    return fr;
-}
-
-static void free_frames(struct rep_report *r)
-{
-    for (int i = 0; i < r->nstacks; i++)
-        free((void *)r->stacks[i].frames);
-    rep_report_free(r);
-}
-
-/* report_of fills r from a parsed line. Returns false if it is not a
- * report. */
-static bool report_of(json_object *o, struct rep_report *r)
-{
-    enum rep_kind kind;
-    if (!json_object_is_type(o, json_type_object) ||
-        !kind_of(str_field(o, "kind"), &kind))
-        return false;
-    rep_report_init(r, kind, str_field(o, "headline"));
-    r->test = str_field(o, "test");
-    const char *msg = str_field(o, "message");
-    const char *trailer = str_field(o, "trailer");
-    snprintf(r->message, sizeof r->message, "%s", msg ? msg : "");
-    snprintf(r->trailer, sizeof r->trailer, "%s", trailer ? trailer : "");
-    json_object *stacks;
-    if (!json_object_object_get_ex(o, "stacks", &stacks) ||
-        !json_object_is_type(stacks, json_type_array))
-        return true;
-    size_t ns = json_object_array_length(stacks);
-    for (size_t i = 0; i < ns; i++) {
-        json_object *js = json_object_array_get_idx(stacks, i);
-        const char *title = str_field(js, "title");
-        /* The JSON title lost the colon the text ends it with. */
-        struct rep_stack *s = rep_report_stack(r, NULL, 0, "%s:",
-                                               title ? title : "Stack");
-        if (!s)
-            break;
-        s->goroutine = (uint64_t)int_field(js, "goroutine");
-        s->thread = (uint32_t)int_field(js, "thread");
-        s->note = str_field(js, "note");
-        json_object *frames = NULL;
-        json_object_object_get_ex(js, "frames", &frames);
-        s->frames = frames_of(frames, &s->nframes);
-    }
-    return true;
-}
-
 /* add_line parses one line into rs; false if it is not a report. */
 static bool add_line(struct lnc_reports *rs, const char *line, size_t len)
 {
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return false;
-    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    size_t end = json_tokener_get_parse_end(tok);
-    bool complete = json_tokener_get_error(tok) == json_tokener_success &&
-                    end <= len && strspn(line + end, " \t\r") >= len - end;
-    json_tokener_free(tok);
     struct rep_report r;
-    if (!o || !complete || !report_of(o, &r)) {
-        json_object_put(o);
+    void *owner;
+    if (!rep_report_from_json(line, len, &r, &owner))
         return false;
-    }
     if (rs->n == LNC_MAX_REPORTS) {
         rs->nmore++;
-        free_frames(&r);
-        json_object_put(o);
+        rep_report_json_free(&r, owner);
         return true;
     }
     rs->reports[rs->n] = r;
-    rs->json[rs->n] = o;
+    rs->json[rs->n] = owner;
     rs->n++;
     return true;
 }
@@ -292,10 +181,8 @@ int lnc_reports_load(const char *path, struct lnc_reports *rs)
 
 void lnc_reports_free(struct lnc_reports *rs)
 {
-    for (int i = 0; i < rs->n; i++) {
-        free_frames(&rs->reports[i]);
-        json_object_put(rs->json[i]);
-    }
+    for (int i = 0; i < rs->n; i++)
+        rep_report_json_free(&rs->reports[i], rs->json[i]);
     free(rs->reports);
     free(rs->json);
     free(rs->data);

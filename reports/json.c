@@ -7,13 +7,17 @@
  *    "test": "suite:case", "message": "...", "trailer": "...",
  *    "summary": "x.c:42 in worker",
  *    "stacks": [{"title": "Write at 0x... by goroutine 7", "goroutine": 7,
- *                "thread": 0, "note": "...",
+ *                "thread": 0, "note": "...", "user_frame": 0,
  *                "frames": [{"function": "worker", "file": "x.c",
  *                            "line": 42, "pc": "0x401a2b", "offset": 43,
- *                            "inlined": false}]}]}
+ *                            "inlined": false,
+ *                            "module": "/usr/bin/app"}]}]}
  *
- * message (text before the stacks), trailer (after them), test and note
- * appear only when set.
+ * message (text before the stacks), trailer (after them), test, note and
+ * module appear only when set. user_frame is the index of the frame that
+ * names the finding (finding.c): the first frame of the program itself,
+ * after gosan's public entry points; summary is that frame of the first
+ * stack with frames. json_parse.c reads these lines back.
  */
 #define _GNU_SOURCE
 #include <json-c/json.h>
@@ -36,6 +40,8 @@ static json_object *frame_json(const struct rep_frame *f)
     json_object_object_add(o, "offset",
                            json_object_new_int64((int64_t)f->fn_offset));
     json_object_object_add(o, "inlined", json_object_new_boolean(f->inlined));
+    if (f->module && f->module[0] && strcmp(f->module, "??"))
+        json_object_object_add(o, "module", json_object_new_string(f->module));
     return o;
 }
 
@@ -74,26 +80,19 @@ char *rep_render_json(const struct rep_report *r, int pid)
         if (s->note)
             json_object_object_add(js, "note", json_object_new_string(s->note));
         json_object *frames = json_object_new_array();
-        const struct rep_frame *fr = s->frames;
-        int n = s->nframes;
-        struct rep_frame *owned = NULL;
-        if (!n && s->npcs) {
-            owned = malloc(REP_MAX_FRAMES * 2 * sizeof *owned);
-            if (owned)
-                n = rep_symbolize_stack(s->pcs, s->npcs, s->first_exact,
-                                        r->filter, owned, REP_MAX_FRAMES * 2);
-            fr = owned;
-        }
+        const struct rep_frame *fr;
+        struct rep_frame *owned;
+        int user;
+        int n = rep_stack_frames(r, s, &fr, &owned, &user);
         for (int j = 0; j < n; j++)
             json_object_array_add(frames, frame_json(&fr[j]));
-        if (!summary[0] && n > 0) {
-            int k = 0;
-            while (k < n - 1 && r->filter && r->filter->api &&
-                   r->filter->api(&fr[k]))
-                k++;
+        if (n > 0)
+            json_object_object_add(js, "user_frame",
+                                   json_object_new_int(user));
+        if (!summary[0] && n > 0)
             snprintf(summary, sizeof summary, "%s:%d in %s",
-                     rep_strip_path(fr[k].file), fr[k].line, fr[k].function);
-        }
+                     rep_strip_path(fr[user].file), fr[user].line,
+                     fr[user].function);
         free(owned);
         json_object_object_add(js, "frames", frames);
         json_object_array_add(stacks, js);

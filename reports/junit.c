@@ -8,8 +8,10 @@
  * <system-err>. A pure renderer: data in, text out (the launcher feeds it
  * reports read back from JSON Lines; tests feed it hand-built ones).
  *
- * The document is valid under the "JUnit 10" schema of Jenkins' xUnit and
- * JUnit plugins (tests/golden/junit.xsd is a stricter restatement of it):
+ * The document is valid under the "JUnit 10" schema of Jenkins' xUnit
+ * plugin (tests/golden/junit-10.xsd, a copy of it) and under the stricter
+ * restatement tests/golden/junit.xsd; the tests check both, and read it
+ * back with junitparser, a real consumer:
  *
  *   <testsuites name="gosan" tests="2" failures="1" errors="0" time="1.500">
  *     <testsuite name="racy -n 2" tests="1" failures="1" errors="0"
@@ -31,13 +33,16 @@
  *    U+FFFF) are removed, ANSI colour sequences are dropped, and invalid
  *    UTF-8 becomes U+FFFD, so any input gives a well-formed document.
  *  - A suite's tests count equals the <testcase> elements written for it,
- *    and failures the failing ones; the <testsuites> totals are the sums.
+ *    failures the failing ones and errors the erroring one (a run killed
+ *    by a signal with nothing reported: its "no reports" testcase keeps
+ *    its name, so CI history follows it, and carries an <error>); the
+ *    <testsuites> totals are the sums.
  *  - Timestamps are UTC without a zone suffix (Ant's and the schema's
  *    yyyy-MM-ddTHH:mm:ss), times are seconds with three decimals.
  *
- * Two reports are the same finding (one <testcase>) when kind, test,
- * headline and the top frame of each of their first two stacks (in either
- * order: a race between A and B is the race between B and A) agree; that
+ * A testcase is named "HEADLINE at FILE:LINE in FUNCTION", the top user
+ * frame (finding.c) of the report's first stack with frames. Two reports
+ * are the same finding (one <testcase>) as rep_same_finding says; that
  * merges a report printed by a parent process and by its forked child.
  * Distinct findings that would still get the same testcase name are
  * numbered, " (2)", " (3)": reporters key test results by
@@ -55,10 +60,10 @@
 
 /* ---- escaping -------------------------------------------------------------- */
 
-/* utf8_len returns the length of the valid UTF-8 sequence at s (at most n
+/* rep__utf8_len returns the length of the valid UTF-8 sequence at s (at most n
  * bytes), or 0 if s does not start one: overlong forms, surrogates and
  * code points above U+10FFFF are invalid. *cp receives the code point. */
-static size_t utf8_len(const unsigned char *s, size_t n, unsigned *cp)
+size_t rep__utf8_len(const unsigned char *s, size_t n, unsigned *cp)
 {
     unsigned c = s[0];
     size_t len;
@@ -113,7 +118,7 @@ static void put_escaped(FILE *f, const char *s, size_t n, bool attr)
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         unsigned cp;
-        size_t len = utf8_len((const unsigned char *)s + i, n - i, &cp);
+        size_t len = rep__utf8_len((const unsigned char *)s + i, n - i, &cp);
         if (len == 0) {
             fputs("\xef\xbf\xbd", f); /* U+FFFD for each invalid byte */
             i++;
@@ -153,81 +158,6 @@ static void put_attr(FILE *f, const char *name, const char *value)
     fputc('"', f);
 }
 
-/* ---- one report --------------------------------------------------------------- */
-
-/* The facts about a report that name its <testcase>. */
-struct finding {
-    char summary[512];   /* "x.c:42 in worker", or "" without frames */
-    char top[2][512];    /* top frames of the first two stacks */
-    char name[1024];     /* the <testcase> name, unnumbered */
-    const char *classname;
-};
-
-/* stack_top writes "file:line in func" of a stack's first frame to out
- * ("" when it has none). Pre-symbolized frames are used as they are; pcs are
- * symbolized (a report rendered in the process that found it). */
-static void stack_top(const struct rep_report *r, const struct rep_stack *s,
-                      char *out, size_t cap, bool *found)
-{
-    out[0] = '\0';
-    *found = false;
-    const struct rep_frame *fr = s->frames;
-    int n = s->nframes;
-    struct rep_frame one[REP_MAX_FRAMES * 2];
-    if (!n && s->npcs) {
-        n = rep_symbolize_stack(s->pcs, s->npcs, s->first_exact, r->filter,
-                                one, REP_MAX_FRAMES * 2);
-        fr = one;
-    }
-    if (n <= 0)
-        return;
-    snprintf(out, cap, "%s:%d in %s", rep_strip_path(fr[0].file),
-             fr[0].line, fr[0].function);
-    *found = true;
-}
-
-static const char *headline_of(const struct rep_report *r)
-{
-    return r->headline && r->headline[0] ? r->headline
-                                         : rep_kind_name(r->kind);
-}
-
-static void finding_of(const struct rep_report *r, struct finding *fd)
-{
-    memset(fd, 0, sizeof *fd);
-    for (int i = 0; i < r->nstacks; i++) {
-        char top[sizeof fd->summary];
-        bool found;
-        stack_top(r, &r->stacks[i], top, sizeof top, &found);
-        if (i < 2)
-            memcpy(fd->top[i], top, sizeof top);
-        /* As text.c: the first stack with frames names the finding. */
-        if (found && !fd->summary[0])
-            memcpy(fd->summary, top, sizeof top);
-        if (i >= 1 && fd->summary[0])
-            break;
-    }
-    /* "headline at summary" */
-    if (fd->summary[0])
-        snprintf(fd->name, sizeof fd->name, "%s at %s", headline_of(r),
-                 fd->summary);
-    else
-        snprintf(fd->name, sizeof fd->name, "%s", headline_of(r));
-    fd->classname = r->test && r->test[0] ? r->test : rep_kind_name(r->kind);
-}
-
-static bool same_finding(const struct rep_report *a, const struct finding *fa,
-                         const struct rep_report *b, const struct finding *fb)
-{
-    if (a->kind != b->kind || strcmp(headline_of(a), headline_of(b)))
-        return false;
-    if (strcmp(a->test ? a->test : "", b->test ? b->test : ""))
-        return false;
-    if (!strcmp(fa->top[0], fb->top[0]) && !strcmp(fa->top[1], fb->top[1]))
-        return true;
-    return !strcmp(fa->top[0], fb->top[1]) && !strcmp(fa->top[1], fb->top[0]);
-}
-
 /* ---- a suite -------------------------------------------------------------------- */
 
 /* The distinct findings of a suite: indices into suite->reports, and the
@@ -236,7 +166,7 @@ struct plan {
     int n;
     int *idx;
     int *number;
-    struct finding *fd;
+    struct rep_finding *fd;
 };
 
 static int plan_suite(const struct rep_junit_suite *s, struct plan *p)
@@ -250,11 +180,11 @@ static int plan_suite(const struct rep_junit_suite *s, struct plan *p)
         return -1;
     for (int i = 0; i < nr; i++) {
         const struct rep_report *r = &s->reports[i];
-        struct finding *fd = &p->fd[p->n];
-        finding_of(r, fd);
+        struct rep_finding *fd = &p->fd[p->n];
+        rep_finding_of(r, fd);
         bool dup = false;
         for (int j = 0; j < p->n && !dup; j++)
-            dup = same_finding(&s->reports[p->idx[j]], &p->fd[j], r, fd);
+            dup = rep_same_finding(&s->reports[p->idx[j]], &p->fd[j], r, fd);
         if (dup)
             continue;
         /* Number distinct findings whose names collide. */
@@ -277,7 +207,7 @@ static void plan_free(struct plan *p)
 }
 
 static void put_failure_case(FILE *f, const struct rep_report *r,
-                             const struct finding *fd, int number,
+                             const struct rep_finding *fd, int number,
                              char *text)
 {
     char numbered[sizeof fd->name + 16];
@@ -297,6 +227,12 @@ static void put_failure_case(FILE *f, const struct rep_report *r,
     fputs("</failure>\n    </testcase>\n", f);
 }
 
+/* suite_errors: 1 when the run's only testcase carries an <error>. */
+static int suite_errors(const struct rep_junit_suite *s, const struct plan *p)
+{
+    return p->n == 0 && s->error && s->error[0] ? 1 : 0;
+}
+
 static void put_suite(FILE *f, const struct rep_junit_suite *s,
                       const struct plan *p, char *text)
 {
@@ -307,9 +243,10 @@ static void put_suite(FILE *f, const struct rep_junit_suite *s,
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     fputs("  <testsuite", f);
     put_attr(f, "name", s->name && s->name[0] ? s->name : "gosan");
-    fprintf(f, " tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\""
+    fprintf(f, " tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\""
                " time=\"%.3f\" timestamp=\"%s\"",
-            p->n ? p->n : 1, p->n, s->time > 0 ? s->time : 0.0, stamp);
+            p->n ? p->n : 1, p->n, suite_errors(s, p),
+            s->time > 0 ? s->time : 0.0, stamp);
     put_attr(f, "hostname", s->hostname && s->hostname[0] ? s->hostname
                                                            : "localhost");
     fputs(">\n", f);
@@ -329,7 +266,17 @@ static void put_suite(FILE *f, const struct rep_junit_suite *s,
                          text);
     if (p->n == 0) {
         fputs("    <testcase classname=\"gosan\" name=\"no reports\"", f);
-        fprintf(f, " time=\"%.3f\"/>\n", s->time > 0 ? s->time : 0.0);
+        fprintf(f, " time=\"%.3f\"", s->time > 0 ? s->time : 0.0);
+        if (s->error && s->error[0]) {
+            /* A crash nothing reported: an error, not a pass. */
+            fputs(">\n      <error", f);
+            put_attr(f, "message", s->error);
+            fputs(" type=\"crash\">", f);
+            put_escaped(f, s->error, strlen(s->error), false);
+            fputs("</error>\n    </testcase>\n", f);
+        } else {
+            fputs("/>\n", f);
+        }
     }
     if (s->system_err && s->system_err_len) {
         fputs("    <system-err>", f);
@@ -352,18 +299,20 @@ char *rep_render_junit(const struct rep_junit_suite *suites, int nsuites)
     struct plan *plans = calloc((size_t)(nsuites > 0 ? nsuites : 0) + 1,
                                 sizeof *plans);
     bool ok = text && plans;
-    int tests = 0, failures = 0;
+    int tests = 0, failures = 0, errors = 0;
     double time = 0;
     for (int i = 0; ok && i < nsuites; i++) {
         ok = plan_suite(&suites[i], &plans[i]) == 0;
         tests += plans[i].n ? plans[i].n : 1;
         failures += plans[i].n;
+        errors += suite_errors(&suites[i], &plans[i]);
         time += suites[i].time > 0 ? suites[i].time : 0.0;
     }
     if (ok) {
         fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
         fprintf(f, "<testsuites name=\"gosan\" tests=\"%d\" failures=\"%d\""
-                   " errors=\"0\" time=\"%.3f\">\n", tests, failures, time);
+                   " errors=\"%d\" time=\"%.3f\">\n", tests, failures, errors,
+                time);
         for (int i = 0; i < nsuites; i++)
             put_suite(f, &suites[i], &plans[i], text);
         fputs("</testsuites>\n", f);

@@ -5,6 +5,13 @@
  * once: same kind, same code locations), and emission to the report
  * stream and, if GOSAN_OPTIONS=report_json=PATH is set, to a JSON Lines
  * file. Rendering itself is in text.c and json.c.
+ *
+ * rep_emit's steps, in this order: deduplicate (an equal report was
+ * emitted before: nothing more), then suppressions (suppress.c: a match
+ * is counted and nothing is printed or written, so it must come before
+ * any output), then the text to the report stream, the JSON line to
+ * report_json, and the line to exit_files.c for junit_path/sarif_path.
+ * Deduplicating first makes the suppressed count one per finding.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "reports.h"
@@ -179,15 +187,22 @@ static bool first_seen(uint64_t key)
     return true;
 }
 
+/* write_json appends r's JSON line to report_json and hands it to
+ * exit_files.c when junit_path or sarif_path wants it. */
 static void write_json(const struct rep_report *r)
 {
-    const char *path = rep_options()->report_json;
-    if (!path[0])
+    const struct rep_options *o = rep_options();
+    bool keep = o->junit_path[0] || o->sarif_path[0];
+    if (!o->report_json[0] && !keep)
         return;
     char *line = rep_render_json(r, (int)getpid());
     if (!line)
         return;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (keep)
+        rep__keep_report(line);
+    int fd = o->report_json[0] ? open(o->report_json, O_WRONLY | O_CREAT |
+                                      O_APPEND | O_CLOEXEC, 0644)
+                               : -1;
     if (fd >= 0) {
         size_t len = strlen(line);
         line[len] = '\n'; /* render_json leaves room for it */
@@ -212,7 +227,24 @@ const char *rep_current_test(void)
     return atomic_load(&current_test);
 }
 
+static _Atomic int emitting; /* rep_emit calls under way */
+
+int rep_emitting(void)
+{
+    return atomic_load(&emitting);
+}
+
+static bool emit(struct rep_report *r);
+
 bool rep_emit(struct rep_report *r)
+{
+    atomic_fetch_add(&emitting, 1);
+    bool done = emit(r);
+    atomic_fetch_sub(&emitting, 1);
+    return done;
+}
+
+static bool emit(struct rep_report *r)
 {
     if (!r->test)
         r->test = rep_current_test();
@@ -221,6 +253,10 @@ bool rep_emit(struct rep_report *r)
     bool first = !rep_options()->suppress_equal_stacks || first_seen(key);
     pthread_mutex_unlock(&emit_lock);
     if (!first)
+        return false;
+    /* Before anything is printed or written: a suppressed report leaves
+     * nothing but its count. */
+    if (rep_suppressed(r))
         return false;
     size_t cap = 128 * 1024;
     char *buf = malloc(cap);
@@ -237,6 +273,17 @@ bool rep_emit(struct rep_report *r)
     return true;
 }
 
+void rep_quiesce(void)
+{
+    /* Wait (a bounded time: the holder may be stuck) for a report being
+     * written to finish, and keep the lock: no report starts any more, so
+     * the text, the JSON line and the count agree when the process dies. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    pthread_mutex_timedlock(&emit_lock, &until);
+}
+
 uint64_t rep_emitted(void)
 {
     return atomic_load(&emitted);
@@ -249,12 +296,21 @@ void rep_after_fork_child(void)
     atomic_store(&emitted, 0);
     memset(seen, 0, sizeof seen);
     nseen = 0;
+    rep__suppress_after_fork();
+    rep__exit_files_after_fork();
 }
 
 /* ---- exit status ------------------------------------------------------------ */
 
+/* exit_status runs at exit: it says what suppressions hid, writes
+ * junit_path and sarif_path (a clean run gets its passing testcase), and
+ * makes the status exitcode if anything was reported. Its _exit skips
+ * the atexit handlers registered before it, so everything that must
+ * happen at exit happens here first. */
 static void exit_status(void)
 {
+    rep__suppress_summary();
+    rep__write_exit_files();
     uint64_t n = rep_emitted();
     if (n == 0)
         return;
@@ -270,6 +326,9 @@ static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
 static void install(void)
 {
+    /* A bad suppressions file fails the program at start-up, not at its
+     * first report (which a clean run never has). */
+    rep_suppressions_init();
     atexit(exit_status);
 }
 

@@ -184,9 +184,12 @@ struct rep_stack {
     uintptr_t pcs[REP_MAX_FRAMES];
     bool first_exact;       /* pcs[0] is the instruction itself */
     const char *note;       /* printed instead of frames when npcs == 0 */
-    /* Already symbolized frames (golden tests): used instead of pcs. */
+    /* Already symbolized frames (golden tests, reports read back from
+     * JSON): used instead of pcs. user_frame is the index of the frame
+     * that names the finding among them (see rep_stack_frames). */
     const struct rep_frame *frames;
     int nframes;
+    int user_frame;
 };
 
 /* struct rep_report is a finding, as plain data: built by the detectors,
@@ -226,18 +229,28 @@ void rep_report_trailer(struct rep_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* rep_emit renders r to the report stream and the JSON file, unless an
- * equal report was emitted before (suppress_equal_stacks). Returns true if
- * it was emitted. */
+ * equal report was emitted before (suppress_equal_stacks) or a
+ * suppression matches it (suppress.c: neither printed nor written, only
+ * counted). Returns true if it was emitted. */
 bool rep_emit(struct rep_report *r);
 /* rep_emitted counts emitted reports (the exit status depends on it). */
 uint64_t rep_emitted(void);
+/* rep_emitting counts the reports being rendered and written right now
+ * (symbolizing a first report can take a second). */
+int rep_emitting(void);
+/* rep_quiesce: the process is about to die (a misuse halts it); let a
+ * report being written finish, and start none after. */
+void rep_quiesce(void);
 /* rep_after_fork_child starts a forked child's own account: no report
  * emitted yet, nothing seen yet. */
 void rep_after_fork_child(void);
 
 /* rep_install_exit_status makes a process that emitted reports exit with
  * GOSAN_OPTIONS=exitcode (default 66) when it exits normally, like TSan
- * and Go's race detector. Idempotent. */
+ * and Go's race detector; at exit it also prints the suppressed count and
+ * writes junit_path and sarif_path. It loads the suppressions file (a bad
+ * one is fatal here, at start-up). The runtime and the detector call it
+ * when they start. Idempotent. */
 void rep_install_exit_status(void);
 
 /* The Check test running in this process, if any: reports name it so
@@ -269,6 +282,10 @@ struct rep_junit_suite {
     int nreports;
     const char *system_err;  /* tail of the program's stderr, may be NULL */
     size_t system_err_len;
+    /* Set when the run failed without a report saying why (the program
+     * was killed by a signal): its "no reports" <testcase> then carries
+     * an <error> with this message, so the crash is not shown green. */
+    const char *error;
 };
 
 /* rep_render_junit renders program runs as a JUnit XML document: a
@@ -277,5 +294,150 @@ struct rep_junit_suite {
  * are accepted (escaped, invalid UTF-8 replaced). Returns a malloc'ed
  * string, or NULL when out of memory. */
 char *rep_render_junit(const struct rep_junit_suite *suites, int nsuites);
+
+/* ---- findings (finding.c) ------------------------------------------- */
+
+/* rep_stack_frames gives the frames of stack s of r: its pre-symbolized
+ * frames, or its pcs symbolized and filtered (r->filter) into a malloc'ed
+ * array that *owned receives (free it; NULL when nothing was allocated).
+ * *user receives the index of the frame that names the finding, the "top
+ * user frame": the first frame of the program itself, past gosan's public
+ * entry points (filter->api: go_chan_send, pthread_mutex_lock), or
+ * s->user_frame for pre-symbolized frames. Returns the number of frames
+ * (0: none, *frames NULL). */
+int rep_stack_frames(const struct rep_report *r, const struct rep_stack *s,
+                     const struct rep_frame **frames,
+                     struct rep_frame **owned, int *user);
+
+/* struct rep_finding is what names a report in CI outputs (JUnit, SARIF)
+ * and decides which reports are one finding. */
+struct rep_finding {
+    char summary[512];      /* "x.c:42 in worker", "" without frames */
+    char top[2][512];       /* the same for each of the first two stacks */
+    char name[1024];        /* "HEADLINE at SUMMARY", or the headline */
+    const char *classname;  /* the Check test, else the kind's name */
+    struct rep_frame where; /* the frame summary names (strings live as
+                               long as the report) */
+    bool has_where;
+};
+
+void rep_finding_of(const struct rep_report *r, struct rep_finding *f);
+/* rep_same_finding: two reports are one finding when kind, test, headline
+ * and the top user frames of their first two stacks agree (in either
+ * order: a race between A and B is the race between B and A). */
+bool rep_same_finding(const struct rep_report *a,
+                      const struct rep_finding *fa,
+                      const struct rep_report *b,
+                      const struct rep_finding *fb);
+/* rep_headline is r's headline, or its kind's name when it has none. */
+const char *rep_headline(const struct rep_report *r);
+
+/* ---- reading JSON back (json_parse.c) ------------------------------- */
+
+/* rep_report_from_json parses one line written by rep_render_json into
+ * *r: frames pre-symbolized, strings owned by *owner (a json-c object),
+ * which rep_report_json_free releases with r's stacks. Returns false when
+ * the line is not a gosan report (not JSON, or an unknown kind). */
+bool rep_report_from_json(const char *line, size_t len,
+                          struct rep_report *r, void **owner);
+void rep_report_json_free(struct rep_report *r, void *owner);
+
+/* ---- SARIF (sarif.c) ------------------------------------------------ */
+
+/* struct rep_sarif_run is one program run, rendered as a SARIF run. */
+struct rep_sarif_run {
+    const char *tool_version; /* gosan's version */
+    const char *command;      /* how the program was run, may be NULL */
+    /* Absolute directory that relative artifact URIs are relative to
+     * (uriBaseId SRCROOT), normally where the run was started; NULL: file
+     * names under it are given as absolute file: URIs too. */
+    const char *base_dir;
+    int64_t start, end;       /* seconds since the epoch; 0: unknown */
+    bool exited;              /* the program exited with exit_code */
+    int exit_code;
+    int exit_signal;          /* or was killed by this signal (0: not) */
+    const struct rep_report *reports; /* as emitted, duplicates included */
+    int nreports;
+};
+
+/* rep_render_sarif renders a run as a SARIF 2.1.0 log: tool.driver gosan
+ * with a rule per report kind, and a result per distinct finding whose
+ * code flows hold its stacks. Returns a malloc'ed string, or NULL when
+ * out of memory. */
+char *rep_render_sarif(const struct rep_sarif_run *run);
+/* rep_sarif_level is the SARIF level of a kind: "error" or "warning". */
+const char *rep_sarif_level(enum rep_kind k);
+
+/* ---- suppressions (suppress.c) -------------------------------------- */
+
+/* How a suppression's pattern is matched against a report. */
+enum rep_supp_match {
+    REP_SUPP_FRAMES,  /* function, file or module of any frame */
+    REP_SUPP_TOP,     /* the same, of each stack's top frame (race_top) */
+    REP_SUPP_MODULE,  /* module of any frame (called_from_lib) */
+};
+
+/* One line of a suppressions file: TYPE:PATTERN. */
+struct rep_suppression {
+    uint32_t kinds;              /* bit 1 << k for each kind it suppresses */
+    enum rep_supp_match match;
+    const char *type;            /* as written: "race" (static) */
+    char *pattern;               /* as written, malloc'ed */
+    int line;                    /* in the file, from 1 */
+    _Atomic uint64_t hits;       /* reports it suppressed */
+};
+
+/* struct rep_suppressions is a parsed suppressions file. */
+struct rep_suppressions {
+    char *file;                  /* its name, for messages */
+    int n;
+    struct rep_suppression *v;
+};
+
+/* rep_suppressions_parse parses text (the content of file) into *s.
+ * Returns 0, or -EINVAL with "FILE:LINE: what is wrong" in err. */
+int rep_suppressions_parse(struct rep_suppressions *s, const char *file,
+                           const char *text, char *err, size_t errlen);
+/* rep_suppressions_load reads and parses the file at path. Returns 0, or
+ * a negative errno with "PATH: cannot read it: why" or "PATH:LINE: what
+ * is wrong" in err (and *s empty). */
+int rep_suppressions_load(struct rep_suppressions *s, const char *path,
+                          char *err, size_t errlen);
+void rep_suppressions_free(struct rep_suppressions *s);
+/* rep_suppressions_match returns the first suppression that matches r,
+ * or NULL. Does not count. */
+struct rep_suppression *rep_suppressions_match(
+    const struct rep_suppressions *s, const struct rep_report *r);
+/* rep_glob_match is TSan's suppression template match, plus '?': '*'
+ * matches any run of characters, '?' any one; the pattern matches
+ * anywhere in str unless anchored by a leading '^' or a trailing '$'. */
+bool rep_glob_match(const char *pattern, const char *str);
+
+/* rep_suppressions_init loads GOSAN_OPTIONS suppressions=FILE, once; an
+ * unreadable file or a bad line is fatal (exit status 2, one line naming
+ * FILE:LINE), like a malformed GOSAN_OPTIONS. */
+void rep_suppressions_init(void);
+/* rep_suppressed: a loaded suppression matches r; counts the match. */
+bool rep_suppressed(const struct rep_report *r);
+/* rep_suppressed_count counts reports suppressed in this process. */
+uint64_t rep_suppressed_count(void);
+
+/* ---- JUnit and SARIF files without the launcher (exit_files.c) ------ */
+
+/* rep__keep_report keeps an emitted report's JSON line for junit_path
+ * and sarif_path, and rewrites those files. Called by rep_emit with its
+ * lock held. */
+void rep__keep_report(const char *json_line);
+/* rep__write_exit_files writes junit_path and sarif_path at exit. */
+void rep__write_exit_files(void);
+/* rep__exit_files_after_fork starts a forked child's own files. */
+void rep__exit_files_after_fork(void);
+/* rep__suppress_summary prints, at exit, how many reports suppressions
+ * hid and which matched; nothing when none did. */
+void rep__suppress_summary(void);
+void rep__suppress_after_fork(void);
+/* rep__utf8_len is the length of the valid UTF-8 sequence at s (at most n
+ * bytes), 0 if s does not start one; *cp receives its code point. */
+size_t rep__utf8_len(const unsigned char *s, size_t n, unsigned *cp);
 
 #endif

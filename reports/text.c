@@ -52,28 +52,6 @@ static void put(struct out *o, const char *fmt, ...)
         o->len = o->cap;
 }
 
-/* stack_frames gives the frames of a stack section: the pre-symbolized
- * ones, or its pcs symbolized and filtered. *owned is set when the caller
- * must free the array. */
-static int stack_frames(const struct rep_report *r, const struct rep_stack *s,
-                        struct rep_frame **frames, bool *owned)
-{
-    *owned = false;
-    if (s->nframes) {
-        *frames = (struct rep_frame *)s->frames;
-        return s->nframes;
-    }
-    if (!s->npcs)
-        return 0;
-    int max = REP_MAX_FRAMES * 2;
-    *frames = malloc((size_t)max * sizeof **frames);
-    if (!*frames)
-        return 0;
-    *owned = true;
-    return rep_symbolize_stack(s->pcs, s->npcs, s->first_exact, r->filter,
-                               *frames, max);
-}
-
 size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0 };
@@ -90,9 +68,10 @@ size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
         if (i > 0 || r->message[0])
             put(&o, "\n");
         put(&o, "%s\n", s->title);
-        struct rep_frame *frames;
-        bool owned;
-        int n = stack_frames(r, s, &frames, &owned);
+        const struct rep_frame *frames;
+        struct rep_frame *owned;
+        int user;
+        int n = rep_stack_frames(r, s, &frames, &owned, &user);
         /* A section with no frames: its note, or (note "") just its title. */
         if (n == 0 && !(s->note && !s->note[0]))
             put(&o, "  %s\n", s->note ? s->note
@@ -104,17 +83,12 @@ size_t rep_render_text(const struct rep_report *r, char *buf, size_t cap)
         }
         if (!sum_func && n > 0) {
             /* The first frame of the program itself (not the gosan call
-             * it was in) names the finding. */
-            int k = 0;
-            while (k < n - 1 && r->filter && r->filter->api &&
-                   r->filter->api(&frames[k]))
-                k++;
-            sum_func = strdup(frames[k].function);
-            sum_file = strdup(rep_strip_path(frames[k].file));
-            sum_line = frames[k].line;
+             * it was in) names the finding (finding.c). */
+            sum_func = strdup(frames[user].function);
+            sum_file = strdup(rep_strip_path(frames[user].file));
+            sum_line = frames[user].line;
         }
-        if (owned)
-            free(frames);
+        free(owned);
     }
     if (r->trailer[0]) {
         put(&o, "\n%s", r->trailer);

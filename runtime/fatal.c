@@ -209,6 +209,7 @@ void rt__misuse(struct rt_g *g, enum rt_misuse kind, const void *obj,
     if (halt) {
         arm_death_timer();
         flush_stdio();
+        rep_quiesce();
         abort();
     }
 }

@@ -47,8 +47,17 @@ START_TEST(test_cli_help)
     gosan(&o, NULL, "--help", NULL);
     ck_assert_exit(&o, 0);
     ck_assert_has(o.out, "usage: gosan run [options] [--] PROGRAM [ARGS...]");
-    ck_assert_has(o.out, "--junit FILE");
-    ck_assert_has(o.out, "--timeout SECONDS");
+    /* Every option and every exit status is documented. */
+    static const char *const documented[] = {
+        "--junit FILE", "--json FILE", "--sarif FILE",
+        "--suppressions FILE", "--timeout SECONDS", "--keep-run-dir",
+        "-h, --help", "--help-options", "--version", "GOSAN_OPTIONS",
+        "GOSAN_DETECT_LIB", "TMPDIR", "exit status:", "\n  66 ",
+        "\n  PROGRAM's own ", "\n  128+N ", "\n  2 ",
+        "race, race_top, thread, mutex, deadlock",
+    };
+    for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)
+        ck_assert_has(o.out, documented[i]);
     proc_out_free(&o);
     gosan(&o, NULL, "run", "--help", NULL);
     ck_assert_exit(&o, 0);
@@ -193,6 +202,18 @@ START_TEST(test_cli_suppressions)
         gosan(&o, NULL, "run", "--suppressions", file, "true", NULL);
         usage_error(&o, "cannot read it: Permission denied");
     }
+    /* A malformed file is named with its line, before anything runs. */
+    char *bad;
+    ck_assert_int_gt(asprintf(&bad, "%s/bad.supp", dir), 0);
+    ck_assert(write_file_text(bad, "# ok\nrace:x\nrace\n", 17));
+    gosan(&o, NULL, "run", "--suppressions", bad, "true", NULL);
+    char *want;
+    ck_assert_int_gt(asprintf(&want, "gosan run: --suppressions %s:3: "
+                              "'race' is not of the form type:pattern",
+                              bad), 0);
+    usage_error(&o, want);
+    free(want);
+    free(bad);
     /* GOSAN_OPTIONS cannot carry a ':' in a value. */
     ck_assert_int_gt(asprintf(&colon, "%s/a:b.supp", dir), 0);
     ck_assert(write_file_text(colon, "race:x\n", 7));
@@ -240,6 +261,14 @@ START_TEST(test_cli_bad_outputs)
     usage_error(&o, "is a directory");
     gosan(&o, NULL, "run", "--json", same, "--junit", same, "true", NULL);
     usage_error(&o, "--junit and --json name the same file");
+    gosan(&o, NULL, "run", "--sarif", same, "--junit", same, "true", NULL);
+    usage_error(&o, "--junit and --sarif name the same file");
+    gosan(&o, NULL, "run", "--sarif", "/no/such/dir/out.sarif", "true",
+          NULL);
+    usage_error(&o, "--sarif /no/such/dir/out.sarif: cannot write in "
+                    "/no/such/dir");
+    gosan(&o, NULL, "run", "--sarif", NULL);
+    usage_error(&o, "--sarif");
     remove_dir(dir);
     free(same);
     free(dir);
