@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gosan builds and tests with, if any is
 # missing: a C compiler and CMake are assumed; libunwind, elfutils' libdw,
-# Check and pkg-config come from Debian. Needs root (or sudo) only when
+# Check, json-c and pkg-config come from Debian, and the tests check the
+# JUnit and SARIF outputs with real consumers: xmllint (libxml2-utils),
+# junitparser and jsonschema (Python). Needs root (or sudo) only when
 # something is actually missing.
 set -euo pipefail
 
-packages=(libunwind-dev libdw-dev check libjson-c-dev pkg-config libxml2-utils)
+packages=(libunwind-dev libdw-dev check libjson-c-dev pkg-config
+          libxml2-utils python3 python3-junitparser python3-jsonschema)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
