@@ -110,6 +110,8 @@ void det_clock_reset(struct det_clock *c);
 
 struct det_trace_part;
 
+#define DET_SYNC_CACHE 8
+
 struct det_thread {
     /* Hot: read on every access. */
     uint16_t slot;            /* DET_NO_SLOT while it has none */
@@ -176,6 +178,14 @@ struct det_thread {
     } hist_refs[8];
     uint8_t nhist_refs;
     bool hist_overflow;
+
+    /* Recent sync object lookups (syncmap.c). */
+    struct det_sync_cache_entry {
+        uintptr_t addr;
+        uint64_t key2;
+        uint64_t gen;
+        struct det_sync *s;
+    } sync_cache[DET_SYNC_CACHE];
 };
 
 /* The thread state of the code running now (per OS thread; switched with

@@ -100,9 +100,42 @@ static void page_remove(struct det_sync *s)
     det_spin_unlock(&pb->lock);
 }
 
+static struct det_sync *lookup(uint32_t h, uintptr_t addr, uint64_t key2,
+                               bool create);
+
+/* Each thread remembers its last few lookups (det_thread.sync_cache):
+ * eight readers taking one RWMutex otherwise all meet on its bucket's
+ * lock, twice per RLock/RUnlock. An entry is good while no sync object was
+ * destroyed since it was filled (sync_generation unchanged): a pointer
+ * from the cache is then as valid as one from the table. */
+static _Atomic uint64_t sync_generation;
+
 struct det_sync *det_sync_get(uintptr_t addr, uint64_t key2, bool create)
 {
-    struct bucket *b = &buckets[hash_key(addr, key2)];
+    uint32_t h = hash_key(addr, key2);
+    struct det_thread *t = det_tls_cur;
+    struct det_sync_cache_entry *e = NULL;
+    uint64_t gen = atomic_load_explicit(&sync_generation,
+                                        memory_order_acquire);
+    if (det_likely(t != NULL)) {
+        e = &t->sync_cache[h % DET_SYNC_CACHE];
+        if (e->s && e->addr == addr && e->key2 == key2 && e->gen == gen)
+            return e->s;
+    }
+    struct det_sync *s = lookup(h, addr, key2, create);
+    if (e && s) {
+        e->addr = addr;
+        e->key2 = key2;
+        e->gen = gen;
+        e->s = s;
+    }
+    return s;
+}
+
+static struct det_sync *lookup(uint32_t h, uintptr_t addr, uint64_t key2,
+                               bool create)
+{
+    struct bucket *b = &buckets[h];
     det_spin_lock(&b->lock);
     struct det_sync *s = b->head;
     while (s && (s->addr != addr || s->key2 != key2))
@@ -127,6 +160,7 @@ struct det_sync *det_sync_get(uintptr_t addr, uint64_t key2, bool create)
 
 static void destroy(struct det_sync *s)
 {
+    atomic_fetch_add_explicit(&sync_generation, 1, memory_order_acq_rel);
     if (s->ever_locked)
         det_lock_forget(s->addr);
     struct bucket *b = &buckets[hash_key(s->addr, s->key2)];
