@@ -144,13 +144,17 @@ bool det_misuse(struct det_thread *t, enum rt_misuse kind, const void *obj,
     struct det_sync *s = obj ? det_sync_get((uintptr_t)obj, 0, true) : NULL;
     _Static_assert(RT_MISUSE_COUNT <= 32, "misuse_reported is 32 bits");
     uint32_t bit = 1u << kind;
-    if (s && (s->misuse_reported & bit)) {
+    /* Counted as a report in the making before the claim: a thread that
+     * finds the claim taken halts the process, and its rep_quiesce must
+     * wait for this report to be written. */
+    rep_emit_begin();
+    if (s && (__atomic_fetch_or(&s->misuse_reported, bit, __ATOMIC_ACQ_REL) &
+              bit)) {
         /* Reported already: the runtime still applies the halt policy. */
+        rep_emit_end();
         det_leave(t);
         return true;
     }
-    if (s)
-        s->misuse_reported |= bit;
     char headline[256];
     snprintf(headline, sizeof headline, "%s%s",
              rt_misuse_is_fatal(kind) ? "fatal error: " : "panic: ",
@@ -187,6 +191,7 @@ bool det_misuse(struct det_thread *t, enum rt_misuse kind, const void *obj,
     r.dedupe_key = ((uintptr_t)obj * 0x9e3779b97f4a7c15ull) ^ (uint64_t)kind ^
                    0x5a5a5a5aull;
     rep_emit(&r);
+    rep_emit_end();
     rep_report_free(&r);
     det_leave(t);
     return true;

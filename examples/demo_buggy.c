@@ -47,6 +47,7 @@ struct order {
 struct shop {
     go_chan *orders;   /* struct order */
     go_chan *results;  /* int: amount charged */
+    go_wg workers;
 };
 
 static void charge_worker(void *arg)
@@ -58,12 +59,14 @@ static void charge_worker(void *arg)
         go_chan_send(s->results, &charged);
     }
     go_chan_close(s->results); /* BUG: the first worker done closes it */
+    go_wg_done(&s->workers);
 }
 
 static int bug_close_while_sending(void)
 {
     struct shop s = { go_chan_make(sizeof(struct order), 16),
-                      go_chan_make(sizeof(int), 0) };
+                      go_chan_make(sizeof(int), 0), GO_WG_INIT };
+    go_wg_add(&s.workers, 3);
     for (int w = 0; w < 3; w++)
         go(charge_worker, &s);
     for (int i = 0; i < 9; i++) {
@@ -74,7 +77,7 @@ static int bug_close_while_sending(void)
     int total = 0, v;
     while (go_chan_recv(s.results, &v))
         total += v;
-    go_sleep(50 * 1000 * 1000); /* the other workers are still sending */
+    go_wg_wait(&s.workers); /* the other workers are still sending */
     printf("total charged: %d\n", total);
     return 0;
 }
@@ -166,7 +169,7 @@ static int bug_unlocked_counter(void)
 static void lookup_price(void *arg)
 {
     go_chan *reply = arg;
-    go_sleep(50 * 1000 * 1000); /* a slow backend */
+    go_sleep(300 * 1000 * 1000); /* a slow backend */
     int price = 42;
     go_chan_send(reply, &price); /* BUG: nobody receives after the timeout */
 }

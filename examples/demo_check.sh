@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # examples.demo: runs the demo under `gosan run` as scripts/demo.sh does and
-# checks that gosan reported each of its six bugs, once, with the line of
+# checks that gosan reported each of its six bugs, with the line of
 # the bug, and that the JUnit file has one failing testcase per report.
 #   demo_check.sh GOSAN DEMO_BUGGY
 set -euo pipefail
@@ -12,14 +12,18 @@ status=0
   >"$dir/out" 2>&1 || status=$?
 fail() { echo "demo_check: $*"; echo "--- output:"; cat "$dir/out"; exit 1; }
 [ "$status" = 66 ] || fail "gosan run exited $status, want 66"
+expect_some() { # pattern: at least once
+  grep -q -- "$1" "$dir/out" || fail "want a line matching '$1'"
+}
 expect() { # count pattern
   local n
   n=$(grep -c -- "$2" "$dir/out" || true)
   [ "$n" = "$1" ] || fail "want $1 line(s) matching '$2', got $n"
 }
 # Bug 1: whichever worker loses first panics (send on the closed channel,
-# or a second close); which one is up to the scheduler, as in Go.
-expect 1 'SUMMARY: gosan: \(send-on-closed\|close-of-closed\)-channel .*demo_buggy.c:[0-9]* in charge_worker'
+# or a second close); which one is up to the scheduler, as in Go, and two
+# workers may panic at the same moment (both are reported).
+expect_some 'SUMMARY: gosan: \(send-on-closed\|close-of-closed\)-channel .*demo_buggy.c:[0-9]* in charge_worker'
 expect 1 'fatal error: all goroutines are asleep - deadlock!'
 expect 1 'SUMMARY: gosan: close-of-closed-channel .*demo_buggy.c:[0-9]* in bug_double_close'
 expect 1 'SUMMARY: gosan: data-race .*demo_buggy.c:[0-9]* in serve_orders'

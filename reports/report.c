@@ -227,11 +227,21 @@ const char *rep_current_test(void)
     return atomic_load(&current_test);
 }
 
-static _Atomic int emitting; /* rep_emit calls under way */
+static _Atomic int emitting; /* reports being made or written */
 
 int rep_emitting(void)
 {
     return atomic_load(&emitting);
+}
+
+void rep_emit_begin(void)
+{
+    atomic_fetch_add(&emitting, 1);
+}
+
+void rep_emit_end(void)
+{
+    atomic_fetch_sub(&emitting, 1);
 }
 
 static bool emit(struct rep_report *r);
@@ -275,9 +285,15 @@ static bool emit(struct rep_report *r)
 
 void rep_quiesce(void)
 {
-    /* Wait (a bounded time: the holder may be stuck) for a report being
-     * written to finish, and keep the lock: no report starts any more, so
-     * the text, the JSON line and the count agree when the process dies. */
+    /* Wait (a bounded time: a reporter may be stuck) for the reports being
+     * made to be written — one may be the first report of the very misuse
+     * that halts us, claimed by another thread — then keep the lock: no
+     * report starts any more, so the text, the JSON line and the count
+     * agree when the process dies. */
+    for (int i = 0; i < 2000 && atomic_load(&emitting) > 0; i++) {
+        struct timespec ms = { 0, 1000 * 1000 };
+        nanosleep(&ms, NULL);
+    }
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 2;

@@ -238,6 +238,10 @@ uint64_t rep_emitted(void);
 /* rep_emitting counts the reports being rendered and written right now
  * (symbolizing a first report can take a second). */
 int rep_emitting(void);
+/* rep_emit_begin/end bracket the making of a report before rep_emit, so
+ * that rep_quiesce and goleak_verify wait for it. */
+void rep_emit_begin(void);
+void rep_emit_end(void);
 /* rep_quiesce: the process is about to die (a misuse halts it); let a
  * report being written finish, and start none after. */
 void rep_quiesce(void);
