@@ -262,6 +262,15 @@ static void describe_closing(struct rep_report *r, struct det_thread *t)
             : (t->blocked_call ? t->blocked_call : "a lock");
     snprintf(title, sizeof title, "%s [%s]:", who, what);
     add_depot_stack(r, stack, title);
+    /* The same "Blocked on" line the parked members get from
+     * rt_describe_goroutine. */
+    const void *obj = atomic_load(&t->blocked_obj);
+    if (t->is_goroutine && obj) {
+        struct rep_stack *s =
+            rep_report_stack(r, NULL, 0, "Blocked on %s %p", what, obj);
+        if (s)
+            s->note = "";
+    }
     if (t->is_goroutine && t->goid != 1 && t->creation_stack) {
         snprintf(title, sizeof title, "%s created by goroutine %llu at:", who,
                  (unsigned long long)t->parent_goid);

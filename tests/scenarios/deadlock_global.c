@@ -12,9 +12,9 @@
  * EXPECT: goroutine 1 [sync.WaitGroup.Wait]:
  * EXPECT: Blocked on sync.WaitGroup.Wait
  * EXPECT: goroutine 2 [chan receive]:
- * EXPECT: goroutine 3 [chan receive]:
+ * EXPECT-COUNT: 2 [chan receive]:
  * EXPECT: goroutine 2 created by goroutine 1 at:
- * EXPECT: goroutine 3 created by goroutine 1 at:
+ * EXPECT-COUNT: 2 created by goroutine 1 at:
  * EXPECT: made by goroutine 1 at:
  * EXPECT-COUNT: 1 SUMMARY: gosan: deadlock
  * EXPECT-NOT: not reached

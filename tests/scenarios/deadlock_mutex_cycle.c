@@ -12,11 +12,12 @@
  * EXPECT: main kept running: 50 ticks
  * EXPECT-COUNT: 1 WARNING: DEADLOCK (goroutines wait for each other's locks)
  * EXPECT: goroutine 2 waits for mutex
- * EXPECT: goroutine 3 waits for mutex
+ * EXPECT-COUNT: 2 waits for mutex
  * EXPECT: held by goroutine 2
- * EXPECT: held by goroutine 3
+ * EXPECT-COUNT: 2 , held by goroutine
  * EXPECT: acquired by goroutine 2 at:
- * EXPECT: acquired by goroutine 3 at:
+ * EXPECT-COUNT: 2 acquired by goroutine
+ * EXPECT-COUNT: 2 Blocked on sync.Mutex.Lock
  * EXPECT: created by goroutine 1 at:
  * EXPECT-COUNT: 1 SUMMARY: gosan: deadlock
  * EXPECT-NOT: all goroutines are asleep

@@ -10,9 +10,9 @@
  * EXPECT: goleak: found 2 unexpected goroutines
  * EXPECT-COUNT: 2 WARNING: GOROUTINE LEAK
  * EXPECT: goroutine 2 [chan receive]:
- * EXPECT: goroutine 3 [chan receive]:
+ * EXPECT-COUNT: 2 [chan receive]:
  * EXPECT: goroutine 2 created by goroutine 1 at:
- * EXPECT: goroutine 3 created by goroutine 1 at:
+ * EXPECT-COUNT: 2 created by goroutine 1 at:
  * EXPECT-COUNT: 2 SUMMARY: gosan: goroutine-leak
  */
 #include <gosan.h>

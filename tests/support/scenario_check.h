@@ -15,6 +15,12 @@
  * and a marker comment on a source line, @LINE, means "the report names
  * this file:line" (e.g. `x++; // @LINE write side`). Directives may appear
  * anywhere, typically in the header comment.
+ *
+ * Goroutine ids: only the first goroutine a program starts is sure to be
+ * goroutine 2. Later ids come from per-P batches, as in Go, so a spawner
+ * that changed P in between (after a system call handed its P off, say)
+ * gives the next one an id from another batch: count such lines with
+ * EXPECT-COUNT rather than naming goroutine 3.
  */
 #ifndef GOSAN_SCENARIO_CHECK_H
 #define GOSAN_SCENARIO_CHECK_H
