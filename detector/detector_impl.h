@@ -130,6 +130,7 @@ struct det_thread {
     struct det_spin trace_lock;
     struct det_trace_part *trace_head;  /* oldest part */
     struct det_trace_part *trace_tail;  /* current part */
+    uintptr_t trace_pc;    /* pc of the last access traced (trace.h) */
     uint32_t trace_parts;
 
     /* Identity, for reports. */
@@ -330,8 +331,7 @@ struct det_trace_part *det_trace_recycle(struct det_thread *t);
  * or in a new one when part is NULL. */
 void det_trace_init_with(struct det_thread *t, struct det_trace_part *part);
 void det_trace_free(struct det_thread *t);
-void det_trace_access(struct det_thread *t, uintptr_t addr, uint8_t size,
-                      bool write, bool atomic, uintptr_t pc);
+/* det_trace_access is inline, in trace.h. */
 void det_trace_range(struct det_thread *t, uintptr_t addr, size_t size,
                      bool write, uintptr_t pc);
 void det_trace_func_entry(struct det_thread *t, uintptr_t pc);

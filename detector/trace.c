@@ -12,12 +12,8 @@
  * oldest once the thread has 2 << history_size parts. The first part is
  * small so that a parked goroutine that did little costs little.
  *
- * Events are 64-bit words (bits 61-63 give the kind):
- *   ACCESS  write<<60 | atomic<<59 | size<<52 | pc(48), then addr
- *   RANGE   write<<60 | pc, then addr, then size
- *   ENTRY   pc
- *   EXIT
- *   EPOCH   slot<<40 | epoch(40)
+ * Events are 64-bit words; trace.h has their format. An access costs one
+ * word when its pc is near the previous access's (a loop body), else two.
  *
  * Only the owner writes its trace; a report reads it under trace_lock,
  * which the owner takes to recycle a part. Readers read up to part->n,
@@ -28,28 +24,7 @@
 #include <string.h>
 
 #include "detector_impl.h"
-
-#define EV_ACCESS 0ull
-#define EV_RANGE 1ull
-#define EV_ENTRY 2ull
-#define EV_EXIT 3ull
-#define EV_EPOCH 4ull
-#define EV_KIND(w) ((w) >> 61)
-#define EV_PC(w) ((w) & ((1ull << 48) - 1))
-#define FIRST_PART_WORDS 256
-#define PART_WORDS 2048
-
-struct det_trace_part {
-    struct det_trace_part *next;
-    det_epoch start_epoch;
-    uint16_t start_slot;
-    uint32_t start_depth;
-    uintptr_t *start_stack;
-    uint32_t start_stack_cap;
-    _Atomic uint32_t n;
-    uint32_t cap;
-    uint64_t ev[];
-};
+#include "trace.h"
 
 static uint32_t max_parts(void)
 {
@@ -78,6 +53,7 @@ static void part_start(struct det_thread *t, struct det_trace_part *p)
     p->start_epoch = t->epoch;
     p->start_slot = t->slot;
     p->start_depth = t->depth;
+    t->trace_pc = 0; /* a replay starts each part from pc 0 (trace.h) */
     if (t->depth > p->start_stack_cap) {
         free(p->start_stack);
         p->start_stack = malloc(t->depth * sizeof *p->start_stack);
@@ -134,9 +110,9 @@ void det_trace_free(struct det_thread *t)
     t->trace_head = t->trace_tail = NULL;
 }
 
-/* next_part makes room for more events: a new part while the trace may
+/* det_trace_next_part makes room for more events: a new part while the trace may
  * grow, else the oldest part, recycled. */
-static DET_NOINLINE void next_part(struct det_thread *t)
+DET_NOINLINE void det_trace_next_part(struct det_thread *t)
 {
     struct det_trace_part *p;
     det_enter(t);
@@ -159,65 +135,36 @@ static DET_NOINLINE void next_part(struct det_thread *t)
     det_leave(t);
 }
 
-static DET_ALWAYS_INLINE uint64_t *reserve(struct det_thread *t, uint32_t k)
-{
-    struct det_trace_part *p = t->trace_tail;
-    uint32_t n = atomic_load_explicit(&p->n, memory_order_relaxed);
-    if (det_unlikely(n + k > p->cap)) {
-        next_part(t);
-        p = t->trace_tail;
-        n = 0;
-    }
-    return &p->ev[n];
-}
-
-static DET_ALWAYS_INLINE void commit(struct det_thread *t, uint32_t k)
-{
-    struct det_trace_part *p = t->trace_tail;
-    uint32_t n = atomic_load_explicit(&p->n, memory_order_relaxed);
-    atomic_store_explicit(&p->n, n + k, memory_order_release);
-}
-
-void det_trace_access(struct det_thread *t, uintptr_t addr, uint8_t size,
-                      bool write, bool atomic, uintptr_t pc)
-{
-    uint64_t *w = reserve(t, 2);
-    w[0] = EV_ACCESS << 61 | (uint64_t)write << 60 | (uint64_t)atomic << 59 |
-           (uint64_t)(size & 31) << 52 | EV_PC(pc);
-    w[1] = addr;
-    commit(t, 2);
-}
-
 void det_trace_range(struct det_thread *t, uintptr_t addr, size_t size,
                      bool write, uintptr_t pc)
 {
-    uint64_t *w = reserve(t, 3);
+    uint64_t *w = trace_reserve(t, 3);
     w[0] = EV_RANGE << 61 | (uint64_t)write << 60 | EV_PC(pc);
     w[1] = addr;
     w[2] = size;
-    commit(t, 3);
+    trace_commit(t, 3);
 }
 
 void det_trace_func_entry(struct det_thread *t, uintptr_t pc)
 {
-    uint64_t *w = reserve(t, 1);
+    uint64_t *w = trace_reserve(t, 1);
     w[0] = EV_ENTRY << 61 | EV_PC(pc);
-    commit(t, 1);
+    trace_commit(t, 1);
 }
 
 void det_trace_func_exit(struct det_thread *t)
 {
-    uint64_t *w = reserve(t, 1);
+    uint64_t *w = trace_reserve(t, 1);
     w[0] = EV_EXIT << 61;
-    commit(t, 1);
+    trace_commit(t, 1);
 }
 
 void det_trace_epoch(struct det_thread *t)
 {
-    uint64_t *w = reserve(t, 1);
+    uint64_t *w = trace_reserve(t, 1);
     w[0] = EV_EPOCH << 61 | (uint64_t)t->slot << 40 | (t->epoch &
                                                         DET_EPOCH_MAX);
-    commit(t, 1);
+    trace_commit(t, 1);
 }
 
 /* ---- replay ------------------------------------------------------------------ */
@@ -274,6 +221,7 @@ int det_trace_find(struct det_thread *t, uint16_t slot, det_epoch e,
             replay_push(&r, p->start_stack[i]);
         det_epoch epoch = p->start_epoch;
         uint16_t cur_slot = p->start_slot;
+        uintptr_t last_pc = 0;
         uint32_t n = atomic_load_explicit(&p->n, memory_order_acquire);
         for (uint32_t i = 0; i < n && !found;) {
             uint64_t w = p->ev[i];
@@ -282,12 +230,32 @@ int det_trace_find(struct det_thread *t, uint16_t slot, det_epoch e,
                 uintptr_t a = i + 1 < n ? p->ev[i + 1] : 0;
                 uint64_t size = (w >> 52) & 31;
                 bool is_write = (w >> 60) & 1;
+                last_pc = EV_PC(w);
                 if (epoch == e && cur_slot == slot && is_write == write &&
                     overlaps(a, size, word_addr, mask)) {
-                    found = result(&r, EV_PC(w), pcs, max);
+                    found = result(&r, last_pc, pcs, max);
                     *access_addr = a;
                 }
                 i += 2;
+                break;
+            }
+            case EV_ACCESS_NEAR: {
+                uintptr_t a = w & ((1ull << EV_NEAR_ADDR_BITS) - 1);
+                uint64_t size = ((w >> 56) & 7) + 1;
+                bool is_write = (w >> 60) & 1;
+                uint64_t field = (w >> EV_NEAR_ADDR_BITS) &
+                                 ((1u << EV_NEAR_DELTA_BITS) - 1);
+                int64_t delta = (int64_t)field -
+                                (field >> (EV_NEAR_DELTA_BITS - 1)
+                                     ? (1 << EV_NEAR_DELTA_BITS)
+                                     : 0);
+                last_pc += (uintptr_t)delta;
+                if (epoch == e && cur_slot == slot && is_write == write &&
+                    overlaps(a, size, word_addr, mask)) {
+                    found = result(&r, last_pc, pcs, max);
+                    *access_addr = a;
+                }
+                i++;
                 break;
             }
             case EV_RANGE: {
