@@ -110,8 +110,8 @@ void det_trace_free(struct det_thread *t)
     t->trace_head = t->trace_tail = NULL;
 }
 
-/* det_trace_next_part makes room for more events: a new part while the trace may
- * grow, else the oldest part, recycled. */
+/* det_trace_next_part makes room for more events: a new part while the
+ * trace may grow, else the oldest part, recycled. */
 DET_NOINLINE void det_trace_next_part(struct det_thread *t)
 {
     struct det_trace_part *p;
