@@ -358,7 +358,12 @@ static void on_chan_recv_closed(struct rt_g *g, go_chan *c)
  * is a copy of a locked mutex (the C form of Go's value-receiver mistake):
  * Lock would wait forever for an owner that exists only in the original.
  * Every Lock marks the mutex here, before the runtime's compare-and-swap
- * can set the locked bit, so whoever sees the bit finds the mark. */
+ * can set the locked bit, so whoever sees the bit finds the mark -- if it
+ * looks for the mark *after* seeing the bit. Two first Locks at once: one
+ * reads "no mark", the other marks and locks, the first then sees the
+ * bit; it must read the mark again (the fences pair: the marker's fence
+ * comes before its CAS, the checker's after its read of the bit) or it
+ * takes its rival for a copy. */
 static void on_lock_pre(struct rt_g *g, const void *m, enum rt_lock_kind kind,
                         uintptr_t pc)
 {
@@ -369,9 +374,13 @@ static void on_lock_pre(struct rt_g *g, const void *m, enum rt_lock_kind kind,
     if (__builtin_expect(atomic_load_explicit(&s->lock_seen,
                                               memory_order_relaxed), 1))
         return;
-    if (rt_mutex_is_locked(m))
-        rt_misuse(RT_MISUSE_MUTEX_COPIED, m, pc);
+    if (rt_mutex_is_locked(m)) {
+        atomic_thread_fence(memory_order_seq_cst);
+        if (!atomic_load(&s->lock_seen))
+            rt_misuse(RT_MISUSE_MUTEX_COPIED, m, pc);
+    }
     atomic_store(&s->lock_seen, true);
+    atomic_thread_fence(memory_order_seq_cst);
 }
 
 static void on_lock_post(struct rt_g *g, const void *m, enum rt_lock_kind kind,
